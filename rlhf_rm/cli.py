@@ -1,0 +1,150 @@
+"""``rlhf-rm``: parse, call the library, print. Errors a user can act on exit 2 without a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(name: str):
+    def register(fn):
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from rlhf_rm.config import ConfigError
+
+    errors: list[type[BaseException]] = [ConfigError, FileNotFoundError, ValueError, RuntimeError]
+    try:
+        from rlhf_rm.data import DataError
+
+        errors.insert(0, DataError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+# ---- train / eval / export ----------------------------------------------------------------
+
+@command("train")
+def cmd_train(args: argparse.Namespace) -> int:
+    from rlhf_rm.config import load_config
+    from rlhf_rm.train import TrainConfig, train
+
+    cfg = load_config(TrainConfig, args.config, args.overrides)
+    result = train(cfg)
+    if not result.is_main:
+        return 0
+    acc = "n/a" if result.eval_accuracy is None else f"{result.eval_accuracy:.4f}"
+    print(f"saved reward model to {result.output_dir}")
+    print(f"steps={result.steps} train_examples={result.train_examples} eval_examples={result.eval_examples} "
+          f"skipped_rows={result.skipped_rows} truncated={result.truncated}")
+    print(f"rm/eval_accuracy={acc} pairs_per_second={result.pairs_per_second:.2f} seconds={result.seconds:.1f}")
+    return 0
+
+
+@command("eval")
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rlhf_rm.evaluate import evaluate, format_table
+    from rlhf_rm.reward import RewardFunction
+
+    models = {_model_name(m, args.model): RewardFunction.from_pretrained(m, batch_size=args.batch_size)
+              for m in args.model}
+    report = evaluate(models, args.data, benchmark=args.benchmark, report_dir=args.report,
+                      batch_size=args.batch_size, progress=True)
+    print(format_table(report))
+    if args.json:
+        from rlhf_rm.contract import write_json_atomic
+
+        write_json_atomic(args.json, report)
+        print(f"wrote {args.json}")
+    if args.report:
+        print(f"wrote report to {args.report}/report.md")
+    return 0
+
+
+def _model_name(path: str, all_paths: list[str]) -> str:
+    name = Path(path.rstrip("/")).name or path
+    names = [Path(p.rstrip("/")).name for p in all_paths]
+    return path if names.count(name) > 1 else name
+
+
+@command("export")
+def cmd_export(args: argparse.Namespace) -> int:
+    from rlhf_rm.model import RewardModel
+
+    rm = RewardModel.load(args.model)
+    rm.export(args.output)
+    print(f"exported a plain AutoModelForSequenceClassification to {args.output}")
+    return 0
+
+
+# ---- parser ---------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rlhf-rm", description="Reward models for dialogue RLHF.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train a reward model from preference data")
+    p.add_argument("--config", help="YAML config (recipes/*.yaml)")
+    p.add_argument("overrides", nargs="*", help="key=value overrides, e.g. max_steps=100 lora.r=8")
+
+    p = sub.add_parser("eval", help="evaluate reward models on preference data / benchmarks")
+    p.add_argument("--model", action="append", required=True, help="reward-model folder or hub id (repeatable)")
+    p.add_argument("--data", action="append", required=True, help="data file, glob, folder or hub id (repeatable)")
+    p.add_argument("--benchmark", default=None, help="rewardbench | rewardbench2 | hh-rlhf (default: detect)")
+    p.add_argument("--report", default=None, help="folder for report.md, report.json and plots")
+    p.add_argument("--json", default=None, help="write the metrics JSON here")
+    p.add_argument("--batch-size", type=int, default=32)
+
+    p = sub.add_parser("export", help="merge LoRA into a plain AutoModelForSequenceClassification folder")
+    p.add_argument("--model", required=True)
+    p.add_argument("--output", required=True)
+
+    for register in _EXTRA_PARSERS:
+        register(sub)
+    return parser
+
+
+_EXTRA_PARSERS: list[Callable] = []
+
+
+def _quiet_libraries() -> None:
+    """Keep the console for rlhf_rm's own story: library chatter at error level only."""
+    import logging
+    import warnings
+
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message=".*kernels.*")
+    warnings.filterwarnings("ignore", category=UserWarning, module="peft")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    _quiet_libraries()
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except _user_errors() as err:
+        if os.environ.get("RLHF_RM_DEBUG"):
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""The saved reward-model contract: everything needed to reproduce a score.
+
+A reward-model folder holds ``rlhf_rm.json`` (this contract), the weights and the tokenizer.
+Every consumer (training eval, ``RewardFunction``, rerank, serve, evaluate, export) formats
+inputs through :func:`encode` with the contract, so nothing is re-derived from defaults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONTRACT_FILE = "rlhf_rm.json"
+CONTRACT_VERSION = 1
+
+# The prompt rendering for models without a chat template: role-tagged turns.
+ROLES_TEMPLATE = (
+    "{% for m in messages %}{{ m['role'] | capitalize }}: {{ m['content'] }}\n\n{% endfor %}"
+    "{% if add_generation_prompt %}Assistant:{% endif %}"
+)
+
+Message = dict[str, str]
+
+
+@dataclass
+class Contract:
+    """How a reward model turns (prompt messages, reply) into a score. Saved as JSON."""
+
+    base_model: str
+    architecture: str  # "encoder" ([CLS] -> pooler -> linear) | "decoder" (last non-pad token)
+    pooling: str  # "cls_pooler" | "last_token": the architecture's own classification head
+    max_length: int
+    max_response_tokens: int  # the reply keeps its start up to this many tokens ...
+    prompt_template: str  # jinja template rendering the prompt messages (chat template)
+    append_eos: bool  # decoders: an EOS token closes the reply, and the score is read there
+    eos_token_id: int | None
+    pad_token_id: int | None
+    padding_side: str = "right"
+    prompt_truncation: str = "left"  # ... and the prompt keeps its end (the latest turns)
+    response_truncation: str = "right"
+    weights: str = "lora"  # "lora" (adapter + head) | "full"
+    quantization: str = "none"  # "none" | "4bit" | "8bit" (of the base during training)
+    vocab_size: int | None = None  # set when a pad token was added to the vocabulary
+    layouts: list[str] = field(default_factory=list)  # data layouts it was trained on
+    norm_mean: float | None = None  # reward mean/std on the dev split, measured after training
+    norm_std: float | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    train_config: dict[str, Any] = field(default_factory=dict)
+    version: int = CONTRACT_VERSION
+
+    def save(self, folder: str | Path) -> None:
+        write_json_atomic(Path(folder) / CONTRACT_FILE, dataclasses.asdict(self))
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "Contract":
+        path = Path(folder) / CONTRACT_FILE
+        data = json.loads(path.read_text(encoding="utf-8"))
+        version = data.get("version")
+        if version != CONTRACT_VERSION:
+            raise ValueError(f"{path}: contract version {version!r}; this rlhf_rm reads version {CONTRACT_VERSION}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"{path}: unknown contract field '{unknown[0]}' (written by a newer rlhf_rm?)")
+        return cls(**data)
+
+
+def write_json_atomic(path: str | Path, data: Any) -> None:
+    """Write JSON through a temporary file and rename, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,149 @@
+"""Preference data: read files, folders, globs and hub ids, detect the layout, normalize to `Example`.
+
+Every layout becomes one record: a prompt (a list of chat messages ending with a user turn) and
+its replies -- pairwise [chosen, rejected], listwise best -> worst, or pointwise [reply] with a
+score or label. Rows that cannot be used become `BadRow`s that name the file, the line or row,
+and what is wrong; all of a load's bad rows are collected before anything is raised.
+"""
+
+import hashlib
+import json
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+from rlhf_rm.data.layouts import LABELS, LAYOUTS, ROLES, normalize_table
+from rlhf_rm.data.read import FORMATS, GLOB_CHARS, read_spec
+from rlhf_rm.data.records import BadRow, DataError, Example, LoadedData, Message
+
+__all__ = [
+    "FORMATS",
+    "LABELS",
+    "LAYOUTS",
+    "ROLES",
+    "BadRow",
+    "DataError",
+    "Example",
+    "LoadedData",
+    "Message",
+    "dataset_name",
+    "find_overlap",
+    "iter_texts",
+    "load_examples",
+    "render_transcript",
+    "split_dev",
+]
+
+
+def load_examples(spec: str | list[str], on_bad_row: str = "error", split: str = "train") -> LoadedData:
+    """Load preference data from one spec or a list of specs and normalize it to `Example`s.
+
+    A spec is a local file (.jsonl, .json, .csv, .parquet; the first three also gzipped as .gz),
+    a folder (its supported files, not recursive, sorted by name), a glob pattern (sorted, `**`
+    allowed), or -- when no such path exists -- a Hugging Face dataset id loaded with
+    `datasets.load_dataset(id, split=split)`. A hub id may end in `:split` to override `split`
+    and carry a data folder after the repo id: `Anthropic/hh-rlhf/harmless-base:test` loads
+    `load_dataset("Anthropic/hh-rlhf", data_dir="harmless-base", split="test")`.
+
+    A `.json` file holds a list of objects or `{"data": [...]}`; one that is really JSON Lines is
+    read as such. In CSV an empty cell is a missing value, and `score`/`margin` cells are parsed
+    as numbers. The layout (see `LAYOUTS`) is detected per file from its columns.
+
+    on_bad_row: "error" raises one `DataError` listing every bad row of every file;
+    "skip" drops them and returns them in `LoadedData.bad_rows`.
+    """
+    if on_bad_row not in ("error", "skip"):
+        raise ValueError(f"on_bad_row must be 'error' or 'skip', got {on_bad_row!r}")
+    specs = [spec] if isinstance(spec, (str, os.PathLike)) else list(spec)
+    examples: list[Example] = []
+    bad_rows: list[BadRow] = []
+    layouts: list[str] = []
+    for table in (t for s in specs for t in read_spec(str(s), split)):
+        layout, good, bad = normalize_table(table)
+        examples += good
+        bad_rows += bad
+        if layout and layout not in layouts:
+            layouts.append(layout)
+    name = "+".join(dict.fromkeys(dataset_name(str(s)) for s in specs))
+    if not examples and not bad_rows:
+        raise DataError(f"{name}: no rows found in {', '.join(map(str, specs))}")
+    if bad_rows and on_bad_row == "error":
+        listing = "\n".join(f"  {bad}" for bad in bad_rows)
+        raise DataError(
+            f"{len(bad_rows)} bad row(s) in {name}:\n{listing}\n"
+            "Fix these rows, or load with on_bad_row='skip' to drop them (they are reported).",
+            bad_rows,
+        )
+    return LoadedData(examples, bad_rows, layouts, name)
+
+
+def dataset_name(spec: str) -> str:
+    """A short display name: `a/helpful-base.jsonl.gz` -> `helpful-base`; a folder or a glob
+    whose file part is a pattern -> the folder's name; a hub id -> its last part (no `:split`)."""
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return path.resolve().name
+    parts = list(path.parts)
+    while parts and GLOB_CHARS.search(parts[-1]):
+        parts.pop()  # a glob: name it after the folder the pattern starts from
+    if not parts:
+        return Path.cwd().name
+    name = parts[-1]
+    if not path.exists() and not GLOB_CHARS.search(spec):
+        name = name.split(":")[0]  # hub id with a :split suffix
+    while Path(name).suffix.lower() in (*FORMATS, ".gz") and Path(name).stem:
+        name = Path(name).stem
+    return name if name not in (".", "..") else Path(name).resolve().name
+
+
+def split_dev(examples: list[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
+    """Split into (train, dev) with about `fraction` of the examples in dev, deterministically
+    for a seed. Examples sharing a prompt fall on one side, so no prompt leaks into dev.
+    Both sides keep the input order."""
+    if not 0 <= fraction < 1:
+        raise ValueError(f"dev fraction must be in [0, 1), got {fraction}")
+    if fraction == 0 or not examples:
+        return list(examples), []
+    groups: dict[str, list[int]] = {}
+    for i, example in enumerate(examples):
+        groups.setdefault(_prompt_key(example.prompt), []).append(i)
+    keys = sorted(groups)  # independent of input order and of PYTHONHASHSEED
+    random.Random(seed).shuffle(keys)
+    target = max(1, round(fraction * len(examples)))
+    dev: set[int] = set()
+    for key in keys[:-1]:  # the last group always stays in train
+        if len(dev) >= target:
+            break
+        dev.update(groups[key])
+    return [e for i, e in enumerate(examples) if i not in dev], [examples[i] for i in sorted(dev)]
+
+
+def find_overlap(train: list[Example], other: list[Example]) -> int:
+    """How many examples of `other` have a prompt and a set of replies that also occur in
+    `train` (reply order ignored, so a swapped chosen/rejected pair counts as seen)."""
+    seen = {_example_key(e) for e in train}
+    return sum(_example_key(e) in seen for e in other)
+
+
+def render_transcript(messages: list[Message], reply: str | None = None) -> str:
+    """Plain text of a conversation for language-model pretraining:
+    `User: ...\\n\\nAssistant: ...`, with the reply (if given) as the last assistant turn."""
+    turns = [*messages, *([{"role": "assistant", "content": reply}] if reply is not None else [])]
+    return "\n\n".join(f"{m['role'].capitalize()}: {m['content']}" for m in turns)
+
+
+def iter_texts(loaded: LoadedData) -> Iterator[str]:
+    """Each example's prompt with each of its replies as plain text (unsupervised pretraining)."""
+    for example in loaded.examples:
+        for reply in example.responses:
+            yield render_transcript(example.prompt, reply)
+
+
+def _prompt_key(prompt: list[Message]) -> str:
+    return json.dumps([[m["role"], m["content"]] for m in prompt], ensure_ascii=False)
+
+
+def _example_key(example: Example) -> bytes:
+    text = json.dumps([_prompt_key(example.prompt), sorted(example.responses)], ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()

@@ -1,0 +1,274 @@
+"""Detect a row set's layout and normalize each row to `Example` fields, or say why it is bad."""
+
+import math
+import numbers
+import os
+import re
+from collections.abc import Callable
+from typing import Any
+
+from rlhf_rm.data.read import Table, Unparseable
+from rlhf_rm.data.records import BadRow, DataError, Example, Message
+
+LABELS = ("bad", "ok", "good")  # pointwise labels, worst -> best; JSON true/false map to good/bad
+ROLES = ("system", "user", "assistant")
+LAYOUTS = {
+    "hh-rlhf": "chosen/rejected transcripts with '\\n\\nHuman:' / '\\n\\nAssistant:' turns",
+    "trl-explicit": "prompt, chosen, rejected (strings or message lists), optional margin",
+    "trl-implicit": "chosen, rejected message lists (or strings) that share the prompt",
+    "ranked": "instruction, output [best, ..., worst], optional input, history, system",
+    "pointwise": "prompt, response or completion, score or label",
+}
+_TURN = re.compile(r"\n\n(Human|Assistant):")
+_HH_ROLES = {"Human": "user", "Assistant": "assistant"}
+_ASSISTANT = "\n\nAssistant:"
+
+
+class _Bad(Exception):
+    """Raised by the row normalizers; the message is the BadRow's reason."""
+
+
+def normalize_table(table: Table) -> tuple[str | None, list[Example], list[BadRow]]:
+    """Detect the table's layout from its columns and normalize every row.
+
+    Returns (layout or None for a table without object rows, examples, bad rows).
+    Raises DataError when the columns match no known layout.
+    """
+    dict_rows = [row for _, row in table.rows if isinstance(row, dict)]
+    columns = set().union(*dict_rows) if dict_rows else set()
+    layout = _detect(columns, dict_rows) if dict_rows else None
+    if dict_rows and layout is None:
+        known = "; ".join(f"{name}: {fields}" for name, fields in LAYOUTS.items())
+        raise DataError(
+            f"{table.source}: columns {sorted(columns)} match no known layout. Known layouts: {known}"
+        )
+    examples, bad_rows = [], []
+    for number, row in table.rows:
+        try:
+            if isinstance(row, Unparseable):
+                raise _Bad(row.reason)
+            if not isinstance(row, dict):
+                raise _Bad(f"expected an object, got {_type(row)}")
+            fields = _NORMALIZERS[layout](row)
+            subset = None if row.get("subset") is None else str(row["subset"])
+            examples.append(Example(**fields, source=table.source, row=number, subset=subset))
+        except _Bad as bad:
+            bad_rows.append(BadRow(table.source, number, str(bad), table.line_based))
+    return layout, examples, bad_rows
+
+
+def _detect(columns: set[str], rows: list[dict]) -> str | None:
+    if {"instruction", "output"} <= columns:
+        return "ranked"
+    if columns & {"chosen", "rejected"}:
+        if "prompt" in columns:
+            return "trl-explicit"
+        texts = (r.get(k) for r in rows for k in ("chosen", "rejected"))
+        first = next((t for t in texts if t is not None), None)
+        return "hh-rlhf" if isinstance(first, str) and _TURN.search(first) else "trl-implicit"
+    if columns & {"response", "completion"} and columns & {"score", "label"}:
+        return "pointwise"
+    return None
+
+
+def _hh(row: dict) -> dict:
+    chosen, rejected = _fields(row, "chosen", "rejected")
+    prompt, chosen = _split_transcript(_text(chosen, "chosen"), "chosen")
+    other_prompt, rejected = _split_transcript(_text(rejected, "rejected"), "rejected")
+    if prompt != other_prompt:
+        raise _Bad("chosen and rejected have different prompts")
+    return _pair(prompt, chosen, rejected, row)
+
+
+def _split_transcript(text: str, name: str) -> tuple[list[Message], str]:
+    # the reply is everything after the LAST assistant marker; the turns before it are the prompt
+    head, marker, reply = text.rpartition(_ASSISTANT)
+    if not marker:
+        raise _Bad(f"{name} transcript has no 'Assistant:' turn")
+    if _TURN.search(reply):
+        raise _Bad(f"{name} transcript ends with a 'Human:' turn, not an assistant reply")
+    preamble, *turns = _TURN.split(head)
+    if preamble.strip():
+        raise _Bad(f"{name} transcript does not start with a 'Human:' turn")
+    prompt = [
+        {"role": _HH_ROLES[r], "content": c.strip()} for r, c in zip(turns[::2], turns[1::2], strict=True)
+    ]
+    return prompt, reply.strip()
+
+
+def _explicit(row: dict) -> dict:
+    prompt, chosen, rejected = _fields(row, "prompt", "chosen", "rejected")
+    return _pair(_messages(prompt, "prompt"), _reply(chosen, "chosen"), _reply(rejected, "rejected"), row)
+
+
+def _implicit(row: dict) -> dict:
+    chosen, rejected = _fields(row, "chosen", "rejected")
+    if isinstance(chosen, str) and isinstance(rejected, str):
+        return _implicit_text(chosen, rejected, row)
+    chosen, rejected = _conversation(chosen, "chosen"), _conversation(rejected, "rejected")
+    shared = 0  # the prompt is the longest common prefix of messages (TRL's extract_prompt)
+    while shared < min(len(chosen), len(rejected)) - 1 and chosen[shared] == rejected[shared]:
+        shared += 1
+    if len(chosen) != shared + 1 or len(rejected) != shared + 1:
+        raise _Bad("chosen and rejected have different prompts")
+    for name, last in (("chosen", chosen[-1]), ("rejected", rejected[-1])):
+        if last["role"] != "assistant":
+            raise _Bad(f"{name} does not end with an assistant message")
+    return _pair(chosen[:shared], chosen[-1]["content"], rejected[-1]["content"], row)
+
+
+def _implicit_text(chosen: str, rejected: str, row: dict) -> dict:
+    # plain strings: the prompt is the common prefix, backed off to a word boundary so a
+    # word the replies merely start alike stays whole in both replies
+    cut = len(os.path.commonprefix([chosen, rejected]))
+    while cut > 0 and not chosen[cut - 1].isspace():
+        cut -= 1
+    prompt = chosen[:cut].rstrip()
+    messages = [{"role": "user", "content": prompt}] if prompt else []
+    return _pair(messages, chosen[len(prompt) :], rejected[len(prompt) :], row)
+
+
+def _pair(prompt: list[Message], chosen: str, rejected: str, row: dict) -> dict:
+    _check_prompt(prompt)
+    _check_replies(["chosen", "rejected"], [chosen, rejected])
+    margin = None if row.get("margin") is None else _number(row["margin"], "margin")
+    return {"prompt": prompt, "responses": [chosen, rejected], "margin": margin}
+
+
+def _ranked(row: dict) -> dict:
+    instruction, output = _fields(row, "instruction", "output")
+    query = _text(instruction, "instruction")
+    extra = _text(row.get("input") or "", "input")
+    if extra.strip():
+        query = f"{query}\n{extra}"
+    prompt = [{"role": "system", "content": _text(row["system"], "system")}] if row.get("system") else []
+    history = row.get("history") or []
+    if not isinstance(history, (list, tuple)):
+        raise _Bad(f"history is not a list of [user, assistant] pairs (got {_type(history)})")
+    for i, turn in enumerate(history):
+        if not (isinstance(turn, (list, tuple)) and len(turn) == 2 and all(isinstance(t, str) for t in turn)):
+            raise _Bad(f"history[{i}] is not a [user, assistant] pair of strings")
+        prompt += [{"role": "user", "content": turn[0]}, {"role": "assistant", "content": turn[1]}]
+    prompt.append({"role": "user", "content": query})
+    if not isinstance(output, (list, tuple)):
+        raise _Bad(f"output is not a list of ranked replies (got {_type(output)})")
+    if len(output) < 2:
+        raise _Bad(f"ranked list has fewer than 2 replies (got {len(output)})")
+    names = [f"output[{i}]" for i in range(len(output))]
+    replies = [_text(reply, name) for reply, name in zip(output, names, strict=True)]
+    _check_prompt(prompt)
+    _check_replies(names, replies)
+    return {"prompt": prompt, "responses": replies}
+
+
+def _pointwise(row: dict) -> dict:
+    key = "completion" if row.get("response") is None and "completion" in row else "response"
+    prompt, response = _fields(row, "prompt", key)
+    prompt, reply = _messages(prompt, "prompt"), _reply(response, key)
+    score = None if row.get("score") is None else _number(row["score"], "score")
+    label = _label(row.get("label"))
+    if score is None and label is None:
+        raise _Bad("missing field 'score' or 'label'")
+    _check_prompt(prompt)
+    _check_replies([key], [reply])
+    return {"prompt": prompt, "responses": [reply], "score": score, "label": label}
+
+
+_NORMALIZERS: dict[str, Callable[[dict], dict]] = {
+    "hh-rlhf": _hh,
+    "trl-explicit": _explicit,
+    "trl-implicit": _implicit,
+    "ranked": _ranked,
+    "pointwise": _pointwise,
+}
+
+# ---------------------------------------------------------------- field checks
+
+
+def _fields(row: dict, *keys: str) -> list[Any]:
+    missing = [k for k in keys if row.get(k) is None]
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        raise _Bad(f"missing field{plural} {', '.join(repr(k) for k in missing)}")
+    return [row[k] for k in keys]
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise _Bad(f"{name} is not a string (got {_type(value)})")
+    return value
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise _Bad(f"{name} is not a number (got {_short(value)})")
+    if not math.isfinite(value):
+        raise _Bad(f"{name} is not finite (got {value})")
+    return float(value)
+
+
+def _label(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):  # TRL's unpaired preference format
+        return "good" if value else "bad"
+    if isinstance(value, str) and value.strip().lower() in LABELS:
+        return value.strip().lower()
+    raise _Bad(f"unknown label {_short(value)} (known: {', '.join(LABELS)})")
+
+
+def _messages(value: Any, name: str) -> list[Message]:
+    """A prompt: a string (one user turn) or a list of messages."""
+    return [{"role": "user", "content": value}] if isinstance(value, str) else _conversation(value, name)
+
+
+def _conversation(value: Any, name: str) -> list[Message]:
+    if not isinstance(value, (list, tuple)) or not value:
+        raise _Bad(f"{name} is not a non-empty list of messages (got {_type(value)})")
+    messages = []
+    for i, m in enumerate(value):
+        if not (isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)):
+            raise _Bad(f"{name}[{i}] is not a message with string 'role' and 'content'")
+        if m["role"] not in ROLES:
+            raise _Bad(f"{name}[{i}] has unknown role {m['role']!r} (known: {', '.join(ROLES)})")
+        messages.append({"role": m["role"], "content": m["content"]})
+    return messages
+
+
+def _reply(value: Any, name: str) -> str:
+    """A reply: a string, or a list holding one assistant message (TRL conversational)."""
+    if isinstance(value, str):
+        return value
+    messages = _conversation(value, name) if isinstance(value, (list, tuple)) else None
+    if messages is None or len(messages) != 1 or messages[0]["role"] != "assistant":
+        raise _Bad(f"{name} is not a string or a single assistant message (got {_type(value)})")
+    return messages[0]["content"]
+
+
+def _check_prompt(prompt: list[Message]) -> None:
+    if not prompt:
+        raise _Bad("prompt is empty")
+    if prompt[-1]["role"] != "user":
+        raise _Bad(f"prompt ends with a {prompt[-1]['role']!r} turn, expected a 'user' turn")
+
+
+def _check_replies(names: list[str], replies: list[str]) -> None:
+    seen: dict[str, str] = {}
+    for name, reply in zip(names, replies, strict=True):
+        if not reply.strip():
+            raise _Bad(f"{name} reply is empty")
+    for name, reply in zip(names, replies, strict=True):
+        if (first := seen.setdefault(reply.strip(), name)) != name:
+            if len(names) == 2:
+                raise _Bad(f"{first} and {name} are identical")
+            raise _Bad(f"{name} duplicates {first}")
+
+
+def _type(value: Any) -> str:
+    names = {dict: "object", list: "list", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number" if isinstance(value, numbers.Real) else type(value).__name__)
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

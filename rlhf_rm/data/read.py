@@ -1,0 +1,148 @@
+"""Read local files, folders, globs and hub ids into tables of raw rows, keeping row numbers."""
+
+import csv
+import glob
+import gzip
+import io
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rlhf_rm.data.records import DataError
+
+FORMATS = (".jsonl", ".json", ".csv", ".parquet")  # each but .parquet may also end in .gz
+GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True)
+class Unparseable:
+    """A row that could not be parsed; `reason` says why."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """The raw rows of one source, before layout detection."""
+
+    source: str
+    line_based: bool
+    rows: list[tuple[int, Any]]  # (1-based line or row number, dict | anything | Unparseable)
+
+
+def read_spec(spec: str, split: str) -> list[Table]:
+    """One table per file of a file, folder or glob spec; a spec that is no local path is a hub
+    id (`owner/name[/data_dir][:split]`). Raises DataError when nothing can be read."""
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and _is_supported(p))
+        if not files:
+            raise DataError(f"folder {spec} holds no {_formats_text()} files")
+        return [_read_file(p) for p in files]
+    if path.is_file():
+        return [_read_file(path, spec)]
+    if GLOB_CHARS.search(spec):
+        files = sorted(Path(p) for p in glob.glob(os.path.expanduser(spec), recursive=True))
+        files = [p for p in files if p.is_file() and _is_supported(p)]
+        if not files:
+            raise DataError(f"the pattern {spec} matches no {_formats_text()} files")
+        return [_read_file(p) for p in files]
+    if _is_supported(path) or spec.startswith((".", "/", "~")):
+        raise DataError(f"file not found: {spec}")
+    return [_read_hub(spec, split)]
+
+
+def _is_supported(path: Path) -> bool:
+    name = path.name.lower()
+    return name.endswith(FORMATS) or name.endswith(tuple(f"{f}.gz" for f in FORMATS[:3]))
+
+
+def _formats_text() -> str:
+    return ".jsonl/.json/.csv/.parquet (or .jsonl.gz/.json.gz/.csv.gz)"
+
+
+def _read_file(path: Path, display: str | None = None) -> Table:
+    source = display or str(path)
+    name = path.name.lower().removesuffix(".gz")
+    if not _is_supported(path):
+        raise DataError(f"{source}: unsupported file type (expected {_formats_text()})")
+    if name.endswith(".parquet"):
+        import pyarrow.parquet as pq  # heavy; only for parquet files
+
+        return Table(source, False, list(enumerate(pq.read_table(path).to_pylist(), 1)))
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as f:
+        if name.endswith(".jsonl"):
+            return Table(source, True, list(_jsonl_rows(f)))
+        if name.endswith(".csv"):
+            return Table(source, False, _csv_rows(f, source))
+        return _json_table(f.read(), source)
+
+
+def _jsonl_rows(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue  # blank lines are allowed but still count for line numbers
+        try:
+            yield number, json.loads(line.rstrip())  # column numbers stay those of the line
+        except json.JSONDecodeError as err:
+            yield number, Unparseable(f"unparseable JSON ({err.msg} at column {err.colno})")
+
+
+def _json_table(text: str, source: str) -> Table:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        if err.msg == "Extra data" and text.lstrip().startswith("{"):  # JSON Lines named .json
+            return Table(source, True, list(_jsonl_rows(io.StringIO(text, newline="\n"))))
+        raise DataError(
+            f"{source}: not valid JSON ({err.msg} at line {err.lineno} column {err.colno})"
+        ) from None
+    if isinstance(data, dict) and isinstance(data.get("data"), list):
+        data = data["data"]
+    if not isinstance(data, list):
+        raise DataError(f'{source}: expected a JSON list of objects or {{"data": [...]}}')
+    return Table(source, False, list(enumerate(data, 1)))
+
+
+def _csv_rows(f: io.TextIOBase, source: str) -> list[tuple[int, Any]]:
+    rows = []
+    try:
+        for number, record in enumerate(csv.DictReader(f), 1):
+            rows.append((number, {k: _csv_cell(k, v) for k, v in record.items() if k is not None}))
+    except csv.Error as err:
+        raise DataError(f"{source} row {len(rows) + 1}: unreadable CSV ({err})") from err
+    return rows
+
+
+def _csv_cell(key: str, value: str | None) -> Any:
+    if value is None or value == "":
+        return None
+    if key in ("score", "margin"):
+        try:
+            return float(value)
+        except ValueError:
+            return value  # reported as "not a number" by the normalizer
+    return value
+
+
+def _read_hub(spec: str, split: str) -> Table:
+    repo, has_split, split_suffix = spec.partition(":")
+    split = split_suffix if has_split else split
+    parts = repo.split("/")
+    owner_name, data_dir = "/".join(parts[:2]), "/".join(parts[2:]) or None
+    import datasets  # heavy; only for hub ids
+
+    try:
+        rows = datasets.load_dataset(owner_name, data_dir=data_dir, split=split)
+    except Exception as err:  # offline, unknown id, missing split: all mean "use a local path"
+        raise DataError(
+            f"{spec} is not a local path, and the Hugging Face dataset '{owner_name}' (split "
+            f"'{split}') could not be reached or loaded ({type(err).__name__}: {err}). "
+            "Pass a local file, folder or glob instead."
+        ) from err
+    return Table(spec, False, list(enumerate(rows, 1)))

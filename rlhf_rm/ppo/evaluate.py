@@ -1,0 +1,58 @@
+"""After training: the starting policy vs the tuned one on held-out prompts, under the reward."""
+
+from __future__ import annotations
+
+import torch
+
+from rlhf_rm.ppo.models import ActorCritic
+from rlhf_rm.ppo.prompts import EncodedPrompt
+from rlhf_rm.ppo.rollout import Generator, RewardFn, SamplingSettings, as_completion, call_reward, left_pad, reply_mask
+
+
+@torch.no_grad()
+def sample_texts(lm, generator: Generator, tokenizer, prompts: list[EncodedPrompt], settings: SamplingSettings, device) -> list[str]:
+    ids, mask = left_pad([p.ids for p in prompts], settings.pad_token_id)
+    response = generator.generate(lm, ids.to(device), mask.to(device))
+    keep, _ = reply_mask(response, settings.stop_token_ids)
+    keep = keep.bool() & ~torch.isin(response, torch.tensor(settings.stop_token_ids, device=response.device))
+    return [tokenizer.decode(r[k].tolist(), skip_special_tokens=True) for r, k in zip(response, keep)]
+
+
+def evaluate_policy(
+    model: ActorCritic,
+    generator: Generator,
+    tokenizer,
+    reward_fn: RewardFn,
+    prompts: list[EncodedPrompt],
+    samples_per_prompt: int,
+    settings: SamplingSettings,
+    reward_batch_size: int,
+    device,
+) -> dict:
+    """Mean reward of the starting policy (the reference) and the tuned one, and the tuned
+    policy's win rate: over (prompt, sample) pairs, the share where its reply scores higher
+    (ties count half)."""
+    batch = [p for p in prompts for _ in range(samples_per_prompt)]
+    tuned = sample_texts(model.lm, generator, tokenizer, batch, settings, device)
+    with model.reference() as ref:
+        start = sample_texts(ref, generator, tokenizer, batch, settings, device)
+    raw = [p.prompt for p in batch]
+    texts = [p.text for p in batch]
+    score = lambda cs: call_reward(  # noqa: E731
+        reward_fn, raw, [as_completion(p, c) for p, c in zip(raw, cs)], reward_batch_size, prompt_texts=texts
+    )
+    tuned_scores, start_scores = score(tuned), score(start)
+    wins = sum(1.0 if t > s else 0.5 if t == s else 0.0 for t, s in zip(tuned_scores, start_scores))
+    n = len(batch)
+    return {
+        "n_prompts": len(prompts),
+        "samples_per_prompt": samples_per_prompt,
+        "start_reward_mean": sum(start_scores) / n,
+        "tuned_reward_mean": sum(tuned_scores) / n,
+        "win_rate": wins / n,
+        "ties": sum(t == s for t, s in zip(tuned_scores, start_scores)) / n,
+        "examples": [
+            {"prompt": p.prompt, "start": s, "tuned": t}
+            for p, s, t in list(zip(batch, start, tuned))[: min(4, n)]
+        ],
+    }

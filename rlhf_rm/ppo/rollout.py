@@ -1,0 +1,201 @@
+"""Rollouts: sample replies, cut them at the stop token, score them, and record what PPO needs.
+
+Generation is a pluggable backend (``Generator``): ``HFGenerator`` calls ``transformers``'
+``generate``; a vLLM backend would implement the same one method.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+
+from rlhf_rm.ppo.algo import entropy_from_logits, logprobs_from_logits
+from rlhf_rm.ppo.models import ActorCritic
+
+RewardFn = Callable[..., list[float]]
+
+
+class Generator(Protocol):
+    def generate(self, model: nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Sample one reply per left-padded prompt. Returns reply token ids (B, R), R <= max_new_tokens."""
+        ...
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    max_new_tokens: int
+    temperature: float
+    stop_token_ids: list[int]
+    pad_token_id: int
+
+
+class HFGenerator:
+    """Pure ancestral sampling with ``model.generate``: temperature only, no top-k/top-p/penalties.
+
+    A fresh ``GenerationConfig`` is built so that a model's own generation defaults (top_k,
+    repetition penalty, ...) cannot silently change the sampling distribution -- PPO's log-probs
+    must be those of the distribution that produced the samples (Huang et al.).
+    """
+
+    def __init__(self, settings: SamplingSettings):
+        from transformers import GenerationConfig
+
+        self.settings = settings
+        self.config = GenerationConfig(
+            do_sample=True,
+            temperature=settings.temperature,
+            top_k=0,
+            top_p=1.0,
+            max_new_tokens=settings.max_new_tokens,
+            eos_token_id=list(settings.stop_token_ids),
+            pad_token_id=settings.pad_token_id,
+            use_cache=True,
+        )
+
+    @torch.no_grad()
+    def generate(self, model: nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        out = model.generate(input_ids=input_ids, attention_mask=attention_mask, generation_config=self.config)
+        return out[:, input_ids.shape[1] :]
+
+
+def reply_mask(response_ids: torch.Tensor, stop_token_ids: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mask of the reply up to and including its first stop token, and whether it had one.
+
+    Shape: (B, R) -> mask (B, R) float, ended (B,) bool
+    """
+    is_stop = torch.zeros_like(response_ids, dtype=torch.bool)
+    for tok in stop_token_ids:
+        is_stop |= response_ids == tok
+    # stops seen strictly before each position; a position is in the reply if none was
+    before = torch.cumsum(is_stop.long(), dim=1) - is_stop.long()
+    mask = (before == 0).float()
+    return mask, is_stop.any(dim=1)
+
+
+def left_pad(sequences: Sequence[Sequence[int]], pad_token_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Left-pad token lists into (B, P) ids and attention mask."""
+    width = max(len(s) for s in sequences)
+    ids = torch.full((len(sequences), width), pad_token_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for i, s in enumerate(sequences):
+        if len(s):
+            ids[i, width - len(s) :] = torch.tensor(list(s), dtype=torch.long)
+            mask[i, width - len(s) :] = 1
+    return ids, mask
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """One batch of experience. B replies of at most R tokens after P prompt tokens."""
+
+    query_ids: torch.Tensor  # (B, P) left-padded prompts
+    query_mask: torch.Tensor  # (B, P)
+    response_ids: torch.Tensor  # (B, R)
+    mask: torch.Tensor  # (B, R) float: reply tokens up to and including the stop token
+    ended: torch.Tensor  # (B,) bool: the reply has a stop token
+    logprobs: torch.Tensor  # (B, R) under the policy that sampled
+    ref_logprobs: torch.Tensor  # (B, R) under the reference
+    values: torch.Tensor  # (B, R)
+    entropy: torch.Tensor  # (B, R) of the policy's next-token distribution
+    scores: torch.Tensor  # (B,) raw reward-callable scores
+    completions: list[str]  # decoded replies (without the stop token)
+
+    @property
+    def input_ids(self) -> torch.Tensor:
+        return torch.cat([self.query_ids, self.response_ids], dim=1)
+
+    @property
+    def attention_mask(self) -> torch.Tensor:
+        # padding after the stop token sits to the right of every token that matters, so causal
+        # attention never reads it; only the prompt's left padding is masked
+        return torch.cat([self.query_mask, torch.ones_like(self.response_ids)], dim=1)
+
+
+def call_reward(reward_fn: RewardFn, prompts: list[Any], completions: list[Any], batch_size: int, **kwargs) -> list[float]:
+    """Call a reward callable in batches; passes ``kwargs`` only if it accepts ``**kwargs``."""
+    try:
+        params = inspect.signature(reward_fn).parameters.values()
+        takes_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+    except (TypeError, ValueError):
+        takes_kwargs = False
+    scores: list[float] = []
+    for start in range(0, len(prompts), batch_size):
+        end = start + batch_size
+        extra = {k: v[start:end] for k, v in kwargs.items()} if takes_kwargs else {}
+        out = reward_fn(prompts[start:end], completions[start:end], **extra)
+        out = [float(s) for s in out]
+        if len(out) != len(prompts[start:end]):
+            raise ValueError(f"the reward returned {len(out)} scores for {len(prompts[start:end])} replies")
+        scores.extend(out)
+    return scores
+
+
+def as_completion(prompt: Any, text: str) -> Any:
+    """Completions follow the prompt's form (TRL's protocol): text, or an assistant message."""
+    return text if isinstance(prompt, str) else [{"role": "assistant", "content": text}]
+
+
+@torch.no_grad()
+def collect_rollout(
+    model: ActorCritic,
+    generator: Generator,
+    tokenizer,
+    reward_fn: RewardFn,
+    prompts: list[Any],
+    prompt_ids: list[list[int]],
+    prompt_texts: list[str],
+    settings: SamplingSettings,
+    reward_batch_size: int,
+    forward_batch_size: int,
+    device: torch.device,
+) -> Rollout:
+    """Steps 1-2 of a PPO update: sample replies, then score them and record log-probs/values."""
+    query_ids, query_mask = left_pad(prompt_ids, settings.pad_token_id)
+    query_ids, query_mask = query_ids.to(device), query_mask.to(device)
+    # 1a. sample with the current policy
+    response_ids = generator.generate(model.lm, query_ids, query_mask)
+    mask, ended = reply_mask(response_ids, settings.stop_token_ids)
+    response_ids = torch.where(mask > 0, response_ids, torch.full_like(response_ids, settings.pad_token_id))
+    # 1b. the reward callable sees text: the reply without its stop token
+    text_mask = mask.bool() & ~torch.isin(response_ids, torch.tensor(settings.stop_token_ids, device=device))
+    completions = [
+        tokenizer.decode(ids[keep].tolist(), skip_special_tokens=True) for ids, keep in zip(response_ids, text_mask)
+    ]
+    scores = call_reward(
+        reward_fn,
+        prompts,
+        [as_completion(p, c) for p, c in zip(prompts, completions)],
+        reward_batch_size,
+        prompt_texts=prompt_texts,
+    )
+    # 2. log-probs and values of the sampled replies under the policy and the reference
+    R = response_ids.shape[1]
+    input_ids = torch.cat([query_ids, response_ids], dim=1)
+    attention_mask = torch.cat([query_mask, torch.ones_like(response_ids)], dim=1)
+    logprobs, ref_logprobs, values, entropy = [], [], [], []
+    for s in range(0, len(prompts), forward_batch_size):
+        ids, am, resp = input_ids[s : s + forward_batch_size], attention_mask[s : s + forward_batch_size], response_ids[s : s + forward_batch_size]
+        out = model(ids, am, R)
+        logprobs.append(logprobs_from_logits(out.logits, resp, settings.temperature))
+        entropy.append(entropy_from_logits(out.logits, settings.temperature))
+        values.append(out.values.float())
+        ref_logits = model.reference_logits(ids, am, R)
+        ref_logprobs.append(logprobs_from_logits(ref_logits, resp, settings.temperature))
+    return Rollout(
+        query_ids=query_ids,
+        query_mask=query_mask,
+        response_ids=response_ids,
+        mask=mask,
+        ended=ended,
+        logprobs=torch.cat(logprobs) * mask,
+        ref_logprobs=torch.cat(ref_logprobs) * mask,
+        values=torch.cat(values) * mask,
+        entropy=torch.cat(entropy) * mask,
+        scores=torch.tensor(scores, dtype=torch.float32, device=device),
+        completions=completions,
+    )

