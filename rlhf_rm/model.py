@@ -61,7 +61,9 @@ class Encoded:
 
     input_ids: list[int]
     token_type_ids: list[int] | None
-    truncated: bool
+    truncated: bool  # the prompt or the reply was cut to fit max_length
+    reply_tokens: int = 0  # the whole reply's length in tokens, before truncation
+    reply_truncated: bool = False  # the reply itself was cut: its end was never scored
 
 
 def resolve_model_path(name: str) -> str:
@@ -193,7 +195,7 @@ class RewardModel:
                     [t[0]] * len(prefix) + [t[1]] * len(p_kept) + [t[2]] * len(self._middle)
                     + [t[3]] * (len(r_kept) + len(eos)) + [t[4]] * len(self._suffix)
                 )
-            out.append(Encoded(ids, types, truncated))
+            out.append(Encoded(ids, types, truncated, len(r), n_reply < len(r)))
         return out
 
     def collate(self, items: Sequence[Encoded], pad_to_multiple_of: int | None = None) -> dict[str, torch.Tensor]:
@@ -224,10 +226,13 @@ class RewardModel:
         batch = {k: v.to(self.device) for k, v in batch.items()}
         return self.model(**batch).logits[:, 0].float()
 
-    @torch.inference_mode()
     def score(self, prompts, replies, batch_size: int = 32) -> list[float]:
         """Raw scores in input order, micro-batched over length-sorted inputs."""
-        items = self.encode(prompts, replies)
+        return self.score_encoded(self.encode(prompts, replies), batch_size)
+
+    @torch.inference_mode()
+    def score_encoded(self, items: Sequence[Encoded], batch_size: int = 32) -> list[float]:
+        """Raw scores of encoded inputs in input order; batches of similar length waste no padding."""
         order = sorted(range(len(items)), key=lambda i: len(items[i].input_ids), reverse=True)
         scores = [0.0] * len(items)
         was_training = self.model.training

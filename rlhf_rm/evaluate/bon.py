@@ -122,34 +122,42 @@ def write_bon_report(result: dict, report_dir: str | os.PathLike) -> dict[str, P
 
 
 def plot_bon_curve(result: dict, path: str | os.PathLike) -> None:
-    """Gold and proxy reward against KL on a square-root axis (Gao et al. plot against √KL)."""
-    from matplotlib.figure import Figure
+    """Proxy (left axis) and gold (right axis, its own scale) reward against KL on a square-root
+    axis, as Gao et al. plot against sqrt(KL); extra points (e.g. PPO) as stars on both."""
+    from rlhf_rm.evaluate.report import matplotlib_figure
 
-    fig = Figure(figsize=(7.2, 4.8), layout="constrained")
+    fig = matplotlib_figure()(figsize=(7.6, 4.8), layout="constrained")
     ax = fig.add_subplot()
+    ax_gold = ax.twinx()
     kl = np.array(result["kl"])
-    ax.plot(kl, result["proxy"], marker="o", label="proxy reward (selects the reply)")
-    ax.errorbar(kl, result["gold"], yerr=result.get("gold_sem"), marker="s", capsize=3,
-                label="gold reward of the selected reply")
+    proxy_color, gold_color = "tab:blue", "tab:orange"
+    handles = ax.plot(kl, result["proxy"], marker="o", color=proxy_color, label="proxy reward (selects the reply)")
+    handles.append(ax_gold.errorbar(kl, result["gold"], yerr=result.get("gold_sem"), marker="s", capsize=3,
+                                    color=gold_color, label="gold reward of the selected reply (± s.e.)"))
     for n, x, y in zip(result["n"], kl, result["proxy"]):
-        ax.annotate(f"n={n}", (x, y), textcoords="offset points", xytext=(0, 6), ha="center", fontsize="x-small")
+        ax.annotate(f"n={n}", (x, y), textcoords="offset points", xytext=(0, 7), ha="center", fontsize="x-small")
     extra = result.get("extra_points") or []
     if extra:
-        ax.scatter([p["kl"] for p in extra], [p["gold"] for p in extra], marker="*", s=120, color="black",
-                   zorder=3, label="other policies: gold (e.g. PPO)")
-        if all("proxy" in p for p in extra):
-            ax.scatter([p["kl"] for p in extra], [p["proxy"] for p in extra], marker="*", s=120,
-                       facecolors="none", edgecolors="black", zorder=3, label="other policies: proxy")
+        handles.append(ax_gold.scatter([p["kl"] for p in extra], [p["gold"] for p in extra], marker="*", s=140,
+                                       color=gold_color, edgecolors="black", zorder=3, label="other policy: gold"))
+        with_proxy = [p for p in extra if "proxy" in p]
+        if with_proxy:
+            handles.append(ax.scatter([p["kl"] for p in with_proxy], [p["proxy"] for p in with_proxy], marker="*",
+                                      s=140, color=proxy_color, edgecolors="black", zorder=3,
+                                      label="other policy: proxy"))
         for p in extra:
             if p.get("label"):
-                ax.annotate(p["label"], (p["kl"], p["gold"]), textcoords="offset points", xytext=(5, -10),
-                            fontsize="x-small")
+                ax_gold.annotate(p["label"], (p["kl"], p["gold"]), textcoords="offset points", xytext=(6, -10),
+                                 fontsize="x-small")
     ax.set_xscale("function", functions=(lambda x: np.sqrt(np.maximum(x, 0)), np.square))
-    ax.set(xlabel="KL(best-of-n ‖ policy), nats (square-root scale)", ylabel="mean reward",
-           title=f"Best-of-n over-optimization ({result['prompts']} prompts, "
+    ax.set_xlim(left=0)
+    ax.set_xlabel("KL(best-of-n ‖ policy) = log n − (n − 1)/n, nats (square-root scale)")
+    ax.set_ylabel("proxy reward", color=proxy_color)
+    ax_gold.set_ylabel("gold reward", color=gold_color)
+    ax.set_title(f"Best-of-n over-optimization ({result['prompts']} prompts, "
                  f"{result['candidates_per_prompt']} samples each)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend(handles=handles, fontsize="small", loc="best")
     fig.savefig(path, dpi=110)
 
 

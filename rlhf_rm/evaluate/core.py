@@ -382,14 +382,14 @@ def evaluate(
             scores = score_data(reward, data, batch_size, progress, desc=f"{model} | {name}")
             entries[name] = dataset_metrics(data, scores, benchmark, seed=seed, n_bootstrap=n_bootstrap)
         per_model[model] = {"datasets": entries}
+    from rlhf_rm.evaluate.report import json_safe, write_report
+
     if len(per_model) == 1:
         (model, body), = per_model.items()
-        report = {"model": model, **body}
+        report = json_safe({"model": model, **body})
     else:
-        report = {"models": per_model}
+        report = json_safe({"models": per_model})
     if report_dir is not None:
-        from rlhf_rm.evaluate.report import write_report
-
         write_report(report, report_dir)
     return report
 

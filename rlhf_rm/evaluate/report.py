@@ -48,7 +48,7 @@ def write_report(report: dict, report_dir: str | os.PathLike) -> dict[str, Path]
     out = Path(report_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in ("report.json", "report.md", *PLOTS)}
-    _write_atomic(paths["report.json"], json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    _write_atomic(paths["report.json"], json.dumps(json_safe(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     plot_calibration(report, paths["calibration.png"])
     plot_length_bias(report, paths["length_bias.png"])
     plot_margins(report, paths["margins.png"])
@@ -125,7 +125,7 @@ def _dataset_section(model: str, name: str, e: dict) -> list[str]:
         md += ["**Hardest misranked pairs** (most negative margin):", "",
                "| margin | prompt | chosen | rejected | where |", "|---|---|---|---|---|"]
         for h in e["hardest_misranked"]:
-            where = f"{Path(h['source']).name} row {h['row']}" if h.get("source") else ""
+            where = _where(h.get("source", ""), h.get("row", 0))
             md.append(f"| {_f(h['margin'])} | {_cell(h['prompt'], 120)} | {_cell(h['chosen'], 160)} | "
                       f"{_cell(h['rejected'], 160)} | {_cell(where)} |")
         md += [""]
@@ -138,11 +138,20 @@ def _dataset_section(model: str, name: str, e: dict) -> list[str]:
 
 
 def _figure(ncols: int = 1, width: float = 6.4):
-    from matplotlib.figure import Figure  # no pyplot: no global backend or state; savefig renders with Agg
-
+    Figure = matplotlib_figure()
     fig = Figure(figsize=(width * ncols, 4.8), layout="constrained")
     axes = [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
     return fig, axes
+
+
+def matplotlib_figure():
+    """matplotlib's Figure class -- not pyplot, so no global backend or state; savefig renders
+    PNG with Agg. Raises a RuntimeError that says how to install it when it is missing."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as err:
+        raise RuntimeError("plots need matplotlib: pip install 'rlhf_rm[plots]'") from err
+    return Figure
 
 
 def _series(report: dict) -> list[tuple[str, dict]]:
@@ -242,6 +251,24 @@ def _benchmark_score(e: dict) -> str:
         if key in e and e[key].get("score") is not None:
             return _f(e[key]["score"])
     return "-"
+
+
+def _where(source: str, row: int) -> str:
+    if not source:
+        return ""
+    kind = "line" if source.lower().removesuffix(".gz").endswith(".jsonl") else "row"
+    return f"{Path(source).name} {kind} {row}"
+
+
+def json_safe(obj: Any) -> Any:
+    """The report with nan/inf floats as None (strict JSON), containers rebuilt."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
 
 
 def _f(x: Any, digits: int = 4) -> str:

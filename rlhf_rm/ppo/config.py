@@ -56,7 +56,10 @@ class PPOConfig:
     max_new_tokens: int = 48
     temperature: float = 1.0  # sampling and log-probs use the same temperature
     stop_token_ids: list[int] | None = None  # default: the tokenizer's EOS
-    generation_backend: Literal["hf"] = "hf"
+    # "hf": transformers generate on the policy; "hf_merged": on a copy holding the merged LoRA
+    # weights (about 2x faster sampling on small models, one more copy of the weights)
+    generation_backend: Literal["hf", "hf_merged"] = "hf"
+    forward_batch_size: int | None = None  # rollout forward passes; default: the minibatch size
 
     # --- PPO ----------------------------------------------------------------------------------
     total_updates: int = 100

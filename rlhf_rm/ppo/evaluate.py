@@ -6,13 +6,31 @@ import torch
 
 from rlhf_rm.ppo.models import ActorCritic
 from rlhf_rm.ppo.prompts import EncodedPrompt
-from rlhf_rm.ppo.rollout import Generator, RewardFn, SamplingSettings, as_completion, call_reward, left_pad, reply_mask
+from rlhf_rm.ppo.rollout import (
+    Generator,
+    RewardFn,
+    SamplingSettings,
+    as_completion,
+    call_reward,
+    generation_config,
+    hf_sample,
+    left_pad,
+    reply_mask,
+)
 
 
 @torch.no_grad()
-def sample_texts(lm, generator: Generator, tokenizer, prompts: list[EncodedPrompt], settings: SamplingSettings, device) -> list[str]:
+def sample_texts(sample, tokenizer, prompts: list[EncodedPrompt], settings: SamplingSettings, device, chunk: int = 64) -> list[str]:
+    """Decoded replies (cut at the stop token) from ``sample(ids, mask) -> reply ids``."""
+    texts: list[str] = []
+    for s in range(0, len(prompts), chunk):
+        texts += _sample_chunk(sample, tokenizer, prompts[s : s + chunk], settings, device)
+    return texts
+
+
+def _sample_chunk(sample, tokenizer, prompts, settings, device) -> list[str]:
     ids, mask = left_pad([p.ids for p in prompts], settings.pad_token_id)
-    response = generator.generate(lm, ids.to(device), mask.to(device))
+    response = sample(ids.to(device), mask.to(device))
     keep, _ = reply_mask(response, settings.stop_token_ids)
     keep = keep.bool() & ~torch.isin(response, torch.tensor(settings.stop_token_ids, device=response.device))
     return [tokenizer.decode(r[k].tolist(), skip_special_tokens=True) for r, k in zip(response, keep)]
@@ -33,9 +51,11 @@ def evaluate_policy(
     policy's win rate: over (prompt, sample) pairs, the share where its reply scores higher
     (ties count half)."""
     batch = [p for p in prompts for _ in range(samples_per_prompt)]
-    tuned = sample_texts(model.lm, generator, tokenizer, batch, settings, device)
+    generator.sync(model)
+    tuned = sample_texts(generator.generate, tokenizer, batch, settings, device)
+    config = generation_config(settings)
     with model.reference() as ref:
-        start = sample_texts(ref, generator, tokenizer, batch, settings, device)
+        start = sample_texts(lambda i, m: hf_sample(ref, config, i, m), tokenizer, batch, settings, device)
     raw = [p.prompt for p in batch]
     texts = [p.text for p in batch]
     score = lambda cs: call_reward(  # noqa: E731

@@ -29,7 +29,7 @@ from rlhf_rm.ppo.dashboard import Dashboard
 from rlhf_rm.ppo.models import POLICY_ADAPTER, ActorCritic, build_actor_critic
 from rlhf_rm.ppo.prompts import EncodedPrompt, encode_prompt, read_prompts, split_prompts
 from rlhf_rm.ppo.rewards import load_reward
-from rlhf_rm.ppo.rollout import HFGenerator, RewardFn, Rollout, SamplingSettings, collect_rollout
+from rlhf_rm.ppo.rollout import RewardFn, Rollout, SamplingSettings, collect_rollout, make_generator
 
 
 def run_ppo_from_config(path: str | Path | None, overrides: list[str] | None = None) -> Path:
@@ -151,7 +151,7 @@ def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None)
         raise ValueError("config key 'stop_token_ids': the tokenizer has no EOS token; list the stop token ids")
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else stop_ids[0]
     settings = SamplingSettings(cfg.max_new_tokens, cfg.temperature, stop_ids, pad_id)
-    generator = HFGenerator(settings)
+    generator = make_generator(cfg.generation_backend, settings)
 
     all_prompts = read_prompts(cfg.prompts, cfg.prompts_file, cfg.prompts_data)
     train_prompts, eval_prompts = split_prompts(all_prompts, cfg.eval_prompts, cfg.eval_fraction, cfg.seed)
@@ -219,6 +219,8 @@ def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None)
             encoded[i] for i in _batch_indices(len(encoded), cfg.seed, step, per_process, rank, n_proc)
         ]
 
+        generator.sync(model)  # the sampler sees the weights of the last update
+
         # 1. rollout: sample replies from the policy and score them with the reward callable
         # 2. log-probs under the policy and the reference, values from the critic
         ro: Rollout = collect_rollout(
@@ -231,7 +233,7 @@ def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None)
             [e.text for e in batch],
             settings,
             cfg.reward_batch_size,
-            minibatch,
+            cfg.forward_batch_size or minibatch,
             device,
         )
         t_rollout = time.monotonic() - t0

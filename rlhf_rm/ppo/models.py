@@ -62,8 +62,9 @@ class ActorCritic(nn.Module):
         self.ref_lm = ref_lm  # without LoRA: a frozen copy of the starting weights
         hidden = lm.config.get_text_config().hidden_size if hasattr(lm.config, "get_text_config") else lm.config.hidden_size
         self.value_head = nn.Linear(hidden, 1)
-        # value head init as in Huang et al.: N(0, 1/sqrt(d+1)), zero bias
-        nn.init.normal_(self.value_head.weight, std=1.0 / (hidden + 1) ** 0.5)
+        # zero init: the critic starts at V = 0, the mean of normalised scores, instead of at an
+        # arbitrary projection of the (large, post-norm) hidden states
+        nn.init.zeros_(self.value_head.weight)
         nn.init.zeros_(self.value_head.bias)
         self.eval()
 

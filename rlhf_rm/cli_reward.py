@@ -1,0 +1,203 @@
+"""``rlhf-rm score | rerank | serve``: the reward function at the command line.
+
+Registered into ``rlhf_rm.cli`` on import (``import rlhf_rm.cli_reward`` in cli.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+from rlhf_rm.cli import _EXTRA_PARSERS, command
+
+
+def _add_reward_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", action="append", required=True,
+                   help="reward-model folder (rlhf_rm or exported) or hub id; repeat for an ensemble")
+    p.add_argument("--batch-size", type=int, default=32, help="replies per reward-model forward")
+    p.add_argument("--device", default=None, help="default: cuda if available, else cpu")
+    p.add_argument("--dtype", default=None, choices=["float32", "bfloat16", "float16"])
+    p.add_argument("--normalize", action="store_true", help="(score - norm_mean) / norm_std from the contract")
+    p.add_argument("--clip", type=_clip, default=None, help="C for [-C, C], or LOW,HIGH (write --clip=-1,2)")
+    p.add_argument("--length-penalty", type=float, default=0.0, help="subtracted per reply token")
+    p.add_argument("--truncation-penalty", type=float, default=0.0, help="subtracted when a reply is cut off")
+    p.add_argument("--ensemble", default="mean", choices=["mean", "mean_minus_std", "min"])
+    p.add_argument("--ensemble-k", type=float, default=1.0, help="k of mean - k * std")
+
+
+def _clip(text: str) -> tuple[float, float]:
+    parts = [float(x) for x in text.split(",")]
+    if len(parts) == 1:
+        return (-abs(parts[0]), abs(parts[0]))
+    if len(parts) == 2 and parts[0] <= parts[1]:
+        return (parts[0], parts[1])
+    raise argparse.ArgumentTypeError(f"expected C or LOW,HIGH with LOW <= HIGH, got {text!r}")
+
+
+def _reward_fn(args: argparse.Namespace):
+    from rlhf_rm.reward import RewardFunction
+
+    return RewardFunction.from_pretrained(
+        args.model, device=args.device, dtype=args.dtype, batch_size=args.batch_size, normalize=args.normalize,
+        clip=args.clip, length_penalty=args.length_penalty, truncation_penalty=args.truncation_penalty,
+        ensemble=args.ensemble, ensemble_k=args.ensemble_k,
+    )
+
+
+def _write_jsonl(path: str, records) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        for record in records:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+# ---- score ----------------------------------------------------------------------------------
+
+@command("score")
+def cmd_score(args: argparse.Namespace) -> int:
+    rows = read_scoring_rows(args.input)
+    rf = _reward_fn(args)
+    start = time.perf_counter()
+    details = rf.score_details([r["prompt"] for r in rows], [r["response"] for r in rows])
+    seconds = time.perf_counter() - start
+    for row, reward, raw in zip(rows, details.rewards, details.raw_mean):
+        row["reward"], row["raw_score"] = reward, raw
+    _write_jsonl(args.output, rows)
+    mean = sum(details.rewards) / max(len(rows), 1)
+    print(f"scored {len(rows)} replies from {args.input}; wrote {args.output}")
+    print(f"rm/mean_reward={mean:.4f} replies_per_second={len(rows) / max(seconds, 1e-9):.1f} seconds={seconds:.1f}")
+    return 0
+
+
+def read_scoring_rows(spec: str) -> list[dict]:
+    """One record per (prompt, reply): rows of ``prompt`` + ``response``/``completion`` (no
+    score needed), or every reply of any data ``rlhf_rm.data.load_examples`` reads."""
+    from rlhf_rm.data.read import Unparseable, read_spec
+
+    tables = read_spec(spec, "train")
+    dicts = [row for t in tables for _, row in t.rows if isinstance(row, dict)]
+    simple = dicts and all("prompt" in r and ("response" in r or "completion" in r) for r in dicts) and not any(
+        k in r for r in dicts for k in ("chosen", "rejected", "output"))
+    if not simple:
+        from rlhf_rm.data import load_examples
+
+        return [
+            {"source": e.source, "row": e.row, "prompt": e.prompt, "response": reply, "index": i}
+            for e in load_examples(spec).examples
+            for i, reply in enumerate(e.responses)
+        ]
+    from rlhf_rm.model import as_text
+
+    out = []
+    for t in tables:
+        for number, row in t.rows:
+            where = f"{t.source} {'line' if t.line_based else 'row'} {number}"
+            if isinstance(row, Unparseable) or not isinstance(row, dict):
+                raise ValueError(f"{where}: {getattr(row, 'reason', 'expected an object')}")
+            reply = row.get("response", row.get("completion"))
+            prompt = row.get("prompt")
+            if not isinstance(prompt, (str, list)) or not isinstance(reply, (str, list)):
+                raise ValueError(f"{where}: 'prompt' and 'response' must be strings or message lists")
+            out.append({"source": t.source, "row": number, "prompt": prompt, "response": as_text(reply)})
+    return out
+
+
+# ---- rerank ---------------------------------------------------------------------------------
+
+@command("rerank")
+def cmd_rerank(args: argparse.Namespace) -> int:
+    import torch
+
+    from rlhf_rm.rerank import Sampling, best_of_n, read_candidates, read_prompts, sft_records
+
+    if args.candidates is None and (args.policy is None or args.prompts is None):
+        raise ValueError("rerank needs --candidates FILE, or --policy LM with --prompts FILE")
+    if args.candidates is not None and (args.policy is not None or args.prompts is not None):
+        raise ValueError("pass either --candidates, or --policy with --prompts, not both")
+    if args.top_k is not None and args.sft_output is None:
+        raise ValueError("--top-k selects replies for --sft-output FILE; pass that too")
+    rf = _reward_fn(args)
+    start = time.perf_counter()
+    if args.candidates is not None:
+        prompts, candidates = read_candidates(args.candidates)
+        results = best_of_n(rf, prompts, candidates=candidates)
+    else:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        prompts = read_prompts(args.prompts)
+        device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        torch.manual_seed(args.seed)
+        tokenizer = AutoTokenizer.from_pretrained(args.policy)
+        dtype = getattr(torch, args.dtype) if args.dtype else None
+        policy = AutoModelForCausalLM.from_pretrained(args.policy, dtype=dtype).to(device)
+        sampling = Sampling(args.temperature, args.top_p, args.sampling_top_k, args.max_new_tokens,
+                            tuple(args.stop_token_id or ()), args.prompts_per_batch)
+        results = best_of_n(rf, prompts, policy=policy, tokenizer=tokenizer, n=args.n, sampling=sampling)
+    seconds = time.perf_counter() - start
+    _write_jsonl(args.output, [r.to_json() for r in results])
+    n_candidates = sum(len(r.candidates) for r in results)
+    best = sum(r.best_score for r in results) / max(len(results), 1)
+    mean = sum(c.score for r in results for c in r.candidates) / max(n_candidates, 1)
+    print(f"reranked {n_candidates} candidates for {len(results)} prompts; wrote {args.output}")
+    print(f"rerank/best_score={best:.4f} rerank/mean_score={mean:.4f} seconds={seconds:.1f}")
+    if args.sft_output is not None:
+        records = sft_records(results, args.top_k or 1)
+        _write_jsonl(args.sft_output, records)
+        print(f"wrote {len(records)} SFT conversations (top {args.top_k or 1} per prompt) to {args.sft_output}")
+    return 0
+
+
+# ---- serve ----------------------------------------------------------------------------------
+
+@command("serve")
+def cmd_serve(args: argparse.Namespace) -> int:
+    from rlhf_rm.serve import ServeSettings, serve
+
+    token = args.token or os.environ.get("RLHF_RM_TOKEN") or None
+    settings = ServeSettings(args.host, args.port, token, args.max_body_bytes, args.max_batch, args.max_wait_ms)
+    rf = _reward_fn(args)
+    if args.host not in ("127.0.0.1", "localhost", "::1") and token is None:
+        print(f"warning: serving on {args.host} without a token; anyone who reaches it can use it")
+    print(f"serving {rf.__name__} on http://{args.host}:{args.port} (POST /get_reward, POST /score, GET /health)")
+    serve(rf, settings, log_level=args.log_level)
+    return 0
+
+
+def _register(sub) -> None:
+    p = sub.add_parser("score", help="score (prompt, response) rows of a file with a reward model")
+    _add_reward_args(p)
+    p.add_argument("--input", required=True, help="JSONL/JSON/CSV/Parquet: prompt + response rows, or preference data")
+    p.add_argument("--output", required=True, help="JSONL: each row with its reward")
+
+    p = sub.add_parser("rerank", help="best-of-n: sample n replies per prompt (or read candidates), keep the best")
+    _add_reward_args(p)
+    p.add_argument("--policy", help="causal LM folder or hub id to sample candidates from")
+    p.add_argument("--prompts", help="prompts: .txt (one a line), rows with 'prompt', or preference data")
+    p.add_argument("--candidates", help="JSONL of {'prompt': ..., 'candidates': [...]} to rerank instead")
+    p.add_argument("--n", type=int, default=8, help="candidates sampled per prompt")
+    p.add_argument("--output", required=True, help="JSONL: every candidate with its score, and the choice")
+    p.add_argument("--top-k", type=int, default=None, help="best replies per prompt written to --sft-output")
+    p.add_argument("--sft-output", default=None, help="JSONL SFT set in TRL's conversational format")
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--top-p", type=float, default=1.0)
+    p.add_argument("--sampling-top-k", type=int, default=0, help="top-k sampling (0: off)")
+    p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--stop-token-id", type=int, action="append", help="extra stop token id (repeatable)")
+    p.add_argument("--prompts-per-batch", type=int, default=8, help="prompts per generate call")
+    p.add_argument("--seed", type=int, default=0)
+
+    p = sub.add_parser("serve", help="HTTP reward server (OpenRLHF /get_reward, /score, /health)")
+    _add_reward_args(p)
+    p.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--token", default=None, help="require 'Authorization: Bearer TOKEN' (or set RLHF_RM_TOKEN)")
+    p.add_argument("--max-body-bytes", type=int, default=16 * 1024 * 1024, help="larger requests get 413")
+    p.add_argument("--max-batch", type=int, default=64, help="replies per batch gathered from concurrent requests")
+    p.add_argument("--max-wait-ms", type=float, default=2.0, help="under concurrency, wait this long to fill a batch")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+
+_EXTRA_PARSERS.append(_register)

@@ -1,0 +1,353 @@
+"""The HTTP reward server (FastAPI + uvicorn): OpenRLHF's remote-reward protocol and a JSON API.
+
+Endpoints:
+    POST /get_reward  {"query": [full texts], "prompts": [prompt texts] (optional)}
+                      -> {"rewards": [...], "scores": [...], "extra_logs": {}}
+        OpenRLHF's protocol. With ``prompts``, each query must start with its prompt: the rest is
+        the reply, and the prompt text is scored as one user turn (it may already carry the
+        policy's chat template; for exact chat formatting use /score with message lists).
+        Without ``prompts``, each query is scored as the reply to an empty user turn.
+        "rewards" are the shaped rewards, "scores" the raw model scores (equal unless shaping is on).
+    POST /score       {"prompts": [str | messages], "completions": [str | messages]} -> {"rewards": [...]}
+    GET  /health      -> {"status": "ok"}  (no token needed)
+    GET  /metrics     -> requests, batches, mean batch size
+
+Concurrent requests are batched together: the handlers put each request on a queue, and one
+worker thread takes everything queued (up to ``max_batch`` replies) into one reward call, so
+while one batch is scored the next one gathers. Errors are JSON ``{"error": ...}``: 400 for a
+body that is not JSON, 422 for missing or malformed fields, 401 for a wrong token, 413 for a
+body over the limit (refused from Content-Length before reading when the client sends it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger("rlhf_rm.serve")
+
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    host: str = "127.0.0.1"  # loopback unless told otherwise: the server has no TLS
+    port: int = 8000
+    token: str | None = None  # when set, requests need "Authorization: Bearer <token>"
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_batch: int = 64  # replies per reward call, gathered from concurrent requests
+    max_wait_ms: float = 2.0  # under concurrency, wait this long for a batch to fill
+
+
+# ---- dynamic batching ----------------------------------------------------------------------
+
+@dataclass
+class _Job:
+    prompts: list
+    completions: list
+    future: Future
+
+
+class DynamicBatcher:
+    """One worker thread that scores queued requests together.
+
+    ``score(prompts, completions) -> (rewards, scores)``. The worker takes the first queued
+    request, then everything else already queued, up to ``max_batch`` replies. It waits up to
+    ``max_wait_ms`` for more only when the previous batch held several requests (clients are
+    concurrent), so a lone client never pays the wait.
+    """
+
+    def __init__(self, score: Callable[[list, list], tuple[list[float], list[float]]],
+                 max_batch: int = 64, max_wait_ms: float = 2.0):
+        self.score = score
+        self.max_batch = max_batch
+        self.max_wait_s = max_wait_ms / 1000
+        self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.requests = self.batches = self.replies = 0
+        self._last_batch_requests = 1
+        self._last_log = time.monotonic()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="rlhf_rm-reward-batcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def submit(self, prompts: list, completions: list) -> Future:
+        future: Future = Future()
+        self._queue.put(_Job(prompts, completions, future))
+        return future
+
+    def stats(self) -> dict[str, float]:
+        with self._lock:
+            b = max(self.batches, 1)
+            return {"requests": self.requests, "batches": self.batches, "replies": self.replies,
+                    "mean_batch_requests": self.requests / b, "mean_batch_replies": self.replies / b}
+
+    def _run(self) -> None:
+        carry: _Job | None = None
+        while True:
+            job = carry or self._queue.get()
+            carry = None
+            if job is None:
+                return
+            batch, size = [job], len(job.prompts)
+            deadline = time.monotonic() + (self.max_wait_s if self._last_batch_requests > 1 else 0.0)
+            while size < self.max_batch:
+                try:
+                    timeout = deadline - time.monotonic()
+                    nxt = self._queue.get(timeout=timeout) if timeout > 0 else self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                if size + len(nxt.prompts) > self.max_batch:
+                    carry = nxt  # the next batch starts with it
+                    break
+                batch.append(nxt)
+                size += len(nxt.prompts)
+            self._score(batch)
+
+    def _score(self, batch: list[_Job]) -> None:
+        start = time.perf_counter()
+        try:
+            rewards, scores = self.score([p for j in batch for p in j.prompts], [c for j in batch for c in j.completions])
+        except Exception as err:  # noqa: BLE001 -- one bad request must not fail the others
+            if len(batch) == 1:
+                batch[0].future.set_exception(err)
+            else:
+                for job in batch:
+                    self._score([job])
+            return
+        pos = 0
+        for job in batch:
+            n = len(job.prompts)
+            job.future.set_result((rewards[pos : pos + n], scores[pos : pos + n]))
+            pos += n
+        with self._lock:
+            self.requests += len(batch)
+            self.batches += 1
+            self.replies += pos
+        self._last_batch_requests = len(batch)
+        logger.debug("batch of %d requests / %d replies in %.1f ms", len(batch), pos, 1000 * (time.perf_counter() - start))
+        if time.monotonic() - self._last_log > 10:
+            self._last_log = time.monotonic()
+            s = self.stats()
+            logger.info("served %d requests in %d batches (mean batch %.1f requests, %.1f replies)",
+                        s["requests"], s["batches"], s["mean_batch_requests"], s["mean_batch_replies"])
+
+
+def _scorer(reward_fn: Callable) -> Callable[[list, list], tuple[list[float], list[float]]]:
+    """(rewards, raw scores): a RewardFunction gives both in one pass; any other callable, rewards twice."""
+    details = getattr(reward_fn, "score_details", None)
+    if details is not None:
+        def score(prompts, completions):
+            d = details(prompts, completions)
+            return d.rewards, d.raw_mean
+        return score
+
+    def score_plain(prompts, completions):
+        rewards = [float(r) for r in reward_fn(prompts, completions)]
+        return rewards, rewards
+    return score_plain
+
+
+# ---- the app -------------------------------------------------------------------------------
+
+class _RequestError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def create_app(reward_fn: Callable, settings: ServeSettings = ServeSettings()):
+    """A FastAPI app serving ``reward_fn`` (any ``(prompts, completions) -> list[float]``)."""
+    from contextlib import asynccontextmanager
+
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+
+    batcher = DynamicBatcher(_scorer(reward_fn), settings.max_batch, settings.max_wait_ms)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        batcher.start()
+        try:
+            yield
+        finally:
+            batcher.stop()
+
+    app = FastAPI(title="rlhf_rm reward server", lifespan=lifespan)
+    app.state.batcher = batcher
+    app.state.settings = settings
+
+    def error(status: int, message: str) -> JSONResponse:
+        return JSONResponse({"error": message}, status_code=status)
+
+    def check_token(request: Request) -> None:
+        if settings.token is not None and not secrets.compare_digest(
+            request.headers.get("authorization", "").encode(), f"Bearer {settings.token}".encode()
+        ):
+            raise _RequestError(401, "missing or wrong bearer token (Authorization: Bearer <token>)")
+
+    async def read_json(request: Request) -> dict:
+        check_token(request)
+        limit = settings.max_body_bytes
+        length = request.headers.get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                raise _RequestError(400, f"bad Content-Length header {length!r}")
+            if int(length) > limit:
+                raise _RequestError(413, f"request body of {length} bytes is over the limit of {limit} bytes")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise _RequestError(413, f"request body is over the limit of {limit} bytes")
+        try:
+            data = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise _RequestError(400, f"request body is not valid JSON: {err}") from err
+        if not isinstance(data, dict):
+            raise _RequestError(422, "request body must be a JSON object")
+        return data
+
+    async def score(prompts: list, completions: list) -> tuple[list[float], list[float]]:
+        if not completions:
+            return [], []
+        try:
+            return await asyncio.wrap_future(batcher.submit(prompts, completions))
+        except Exception as err:  # noqa: BLE001
+            raise _RequestError(500, f"scoring failed: {type(err).__name__}: {err}") from err
+
+    @app.get("/health")
+    async def health():
+        return {"status": "ok"}
+
+    @app.get("/metrics")
+    async def metrics(request: Request):
+        try:
+            check_token(request)
+        except _RequestError as err:
+            return error(err.status, str(err))
+        return batcher.stats()
+
+    @app.post("/get_reward")
+    async def get_reward(request: Request):
+        try:
+            data = await read_json(request)
+            queries = _texts(data, "query")
+            if data.get("prompts") is None:
+                prompts, completions = [""] * len(queries), queries
+            else:
+                prompts = _texts(data, "prompts")
+                if len(prompts) != len(queries):
+                    raise _RequestError(422, f"got {len(queries)} queries but {len(prompts)} prompts")
+                for i, (q, p) in enumerate(zip(queries, prompts)):
+                    if not q.startswith(p):
+                        raise _RequestError(422, f"query[{i}] does not start with prompts[{i}]")
+                completions = [q[len(p):] for q, p in zip(queries, prompts)]
+            rewards, scores = await score(prompts, completions)
+        except _RequestError as err:
+            return error(err.status, str(err))
+        return {"rewards": rewards, "scores": scores, "extra_logs": {}}
+
+    @app.post("/score")
+    async def score_endpoint(request: Request):
+        try:
+            data = await read_json(request)
+            prompts = _turns(data, "prompts")
+            completions = _turns(data, "completions")
+            if len(prompts) != len(completions):
+                raise _RequestError(422, f"got {len(prompts)} prompts but {len(completions)} completions")
+            rewards, _ = await score(prompts, completions)
+        except _RequestError as err:
+            return error(err.status, str(err))
+        return {"rewards": rewards}
+
+    return app
+
+
+def _texts(data: dict, key: str) -> list[str]:
+    value = data.get(key)
+    if value is None:
+        raise _RequestError(422, f"missing field '{key}' (a list of strings)")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _RequestError(422, f"field '{key}' must be a list of strings")
+    return value
+
+
+def _turns(data: dict, key: str) -> list:
+    """Strings or chat message lists, as TRL passes prompts and completions."""
+    value = data.get(key)
+    if value is None:
+        raise _RequestError(422, f"missing field '{key}' (a list of strings or message lists)")
+    if not isinstance(value, list):
+        raise _RequestError(422, f"field '{key}' must be a list")
+    for i, item in enumerate(value):
+        if isinstance(item, str):
+            continue
+        if not (isinstance(item, list) and all(
+            isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in item
+        )):
+            raise _RequestError(422, f"{key}[{i}] must be a string or a list of {{'role', 'content'}} messages")
+    return value
+
+
+# ---- running -------------------------------------------------------------------------------
+
+def serve(reward_fn: Callable, settings: ServeSettings = ServeSettings(), log_level: str = "info") -> None:
+    """Serve until interrupted."""
+    import uvicorn
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(reward_fn, settings), host=settings.host, port=settings.port, log_level=log_level)
+
+
+class ServerThread:
+    """A server in a background thread (tests, notebooks, benchmarks): ``with ServerThread(app, port): ...``."""
+
+    def __init__(self, app, port: int, host: str = "127.0.0.1"):
+        import uvicorn
+
+        self.url = f"http://{host}:{port}"
+        self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, name="rlhf_rm-server", daemon=True)
+
+    def __enter__(self) -> "ServerThread":
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the reward server did not start on {self.url}")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+

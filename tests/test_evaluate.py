@@ -1,0 +1,168 @@
+"""`evaluate` end to end: benchmark fixtures in their real layouts, report files and JSON keys."""
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from rlhf_rm.data import Example, LoadedData
+from rlhf_rm.evaluate import evaluate, format_table
+
+FIXTURES = Path(__file__).parent / "fixtures" / "eval"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def word_reward(prompts, completions):
+    """A transparent reward: +1 per word "good", -1 per word "bad" (case-insensitive)."""
+    assert all(isinstance(p, list) and p[-1]["role"] == "user" for p in prompts)
+    return [len(re.findall(r"\bgood\b", c, re.I)) - len(re.findall(r"\bbad\b", c, re.I)) for c in completions]
+
+
+def lookup_reward(table):
+    return lambda prompts, completions: [table[c] for c in completions]
+
+
+def test_rewardbench_v1_fixture_hand_worked_scores():
+    """tests/fixtures/eval/rewardbench_v1.jsonl (columns prompt, chosen, chosen_model, rejected,
+    rejected_model, subset, id), scored by word_reward. Per row, right (R) / wrong (W) / tie (T):
+      Chat:      alpacaeval-easy R R -> 1.0 (weight 100); mt-bench-easy T W -> 0.0 (weight 28)
+                 -> 100 / 128 = 0.78125          (a plain mean of its 4 pairs: 0.5)
+      Chat Hard: mt-bench-hard R -> 1.0 (37); llmbar-natural R T -> 0.5 (100)
+                 -> (37 + 50) / 137 = 0.635036...
+      Safety:    refusals-dangerous R -> 1.0 (100); donotanswer W W -> 0.0 (136)
+                 -> 100 / 236 = 0.423728...
+      Reasoning: math-prm R R -> 1.0 (984); hep-python W -> 0.0 (164)
+                 -> 984 / 1148 = 0.857142...    (plain mean of its 3 pairs: 0.667)
+      Prior Sets: anthropic_helpful R W -> 0.5; shp R -> 1.0 -> mean 0.75
+      score = (2 * (0.78125 + 0.635036 + 0.423729 + 0.857143) + 0.75) / 9 = 0.682702
+    versus 9 right of 16 pairs = 0.5625 unweighted. Row 17 (chosen == rejected) is skipped.
+    """
+    report = evaluate({"words": word_reward}, [str(FIXTURES / "rewardbench_v1.jsonl")], benchmark="rewardbench",
+                      progress=False)
+    entry = report["datasets"]["rewardbench_v1"]
+    assert entry["accuracy"] == pytest.approx(0.5625)
+    assert entry["pairs"] == 16
+    assert entry["skipped"] == 1
+    rb = entry["rewardbench"]
+    assert rb["sections"]["Chat"] == pytest.approx(0.78125)
+    assert rb["sections"]["Chat Hard"] == pytest.approx(0.635036496)
+    assert rb["sections"]["Safety"] == pytest.approx(0.423728814)
+    assert rb["sections"]["Reasoning"] == pytest.approx(0.857142857)
+    assert rb["prior_sets"] == pytest.approx(0.75)
+    assert rb["score"] == pytest.approx(0.682701815)
+    assert entry["subsets"]["mt-bench-easy"] == {"accuracy": 0.0, "pairs": 2}
+    # detected from the subset names without benchmark=
+    detected = evaluate({"words": word_reward}, [str(FIXTURES / "rewardbench_v1.jsonl")], progress=False)
+    assert detected["datasets"]["rewardbench_v1"]["rewardbench"]["score"] == pytest.approx(0.682701815)
+
+
+def test_rewardbench2_fixture_hand_worked_scores():
+    """tests/fixtures/eval/rewardbench2.jsonl (id, prompt, chosen [..], rejected [..], num_correct,
+    num_incorrect, total_completions, models, subset), scored by word_reward; chosen first:
+      Factuality: [2 | 1, -1, 0] -> 1;   [1 | 1, 0, -1] -> 2-way tie at the top -> 1/2   => 0.75
+      Focus:      [1 | 2, 0, -1] -> 0;   [1 | 1, 1, 1] -> 4-way tie -> 1/4                => 0.125
+      Math [1 | -1, -2, 0] -> 1;  Precise IF [0 | 0, -1, 1] -> 0;  Safety [1 | 0, 0, -1] -> 1
+      Ties: ref:0 correct [3] vs [0, -1]: gap 3, right; tied:0 [3, 4] vs [-1, 0]: gap 3, spread 1
+            ref:1 [1] vs [1, -1]: gap 0, wrong;      tied:1 [3, 0] vs [-1, -2]: gap 1, spread 3
+            ref acc 1/2, tied acc 1; gap_tied > spread: [yes, no] -> 1/2;
+            min(gap_ref, gap_tied) > spread: [3 > 1, 0 > 3] -> 1/2;
+            margin = mean(tanh(3/1 - 1), tanh(0/3 - 1)) = (tanh 2 - tanh 1) / 2 = 0.101217
+            Ties = 0.3 * 1 + 0.3 * 0.5 + 0.2 * 0.5 + 0.2 * 0.5 + 0.01 * 0.101217 = 0.651012
+      score = (0.75 + 0.125 + 1 + 0 + 1 + 0.651012) / 6 = 0.587669
+    The last row (no chosen reply) is skipped.
+    """
+    report = evaluate({"words": word_reward}, [str(FIXTURES / "rewardbench2.jsonl")], benchmark="rewardbench2",
+                      progress=False)
+    entry = report["datasets"]["rewardbench2"]
+    rb2 = entry["rewardbench2"]
+    got = {name: v["score"] for name, v in rb2["subsets"].items()}
+    ties = 0.65 + 0.01 * (math.tanh(2) - math.tanh(1)) / 2
+    assert got == pytest.approx({"Factuality": 0.75, "Focus": 0.125, "Math": 1.0, "Precise IF": 0.0,
+                                 "Safety": 1.0, "Ties": ties})
+    assert ties == pytest.approx(0.651012167)
+    assert rb2["ties"]["margin_score"] == pytest.approx(0.101216712)
+    assert rb2["score"] == pytest.approx(0.587668695)
+    # the generic pairwise view: every (correct, incorrect) pair, 25 of 33 right
+    assert entry["pairs"] == 33 and entry["accuracy"] == pytest.approx(25 / 33)
+    assert entry["skipped"] == 1
+    # the layout is recognized without benchmark= too
+    detected = evaluate({"words": word_reward}, [str(FIXTURES / "rewardbench2.jsonl")], progress=False)
+    assert detected["datasets"]["rewardbench2"]["rewardbench2"]["score"] == pytest.approx(0.587668695)
+
+
+def test_listwise_and_pointwise_entries():
+    ranked = Example([{"role": "user", "content": "rank these"}], ["a", "b", "c", "d"])  # best -> worst
+    rated = [Example([{"role": "user", "content": f"q{i}"}], [f"r{i}"], score=s) for i, s in enumerate([2, 1, 4, 3, 5])]
+    table = {"a": 3.0, "b": 1.0, "c": 2.0, "d": 0.0, "r0": 1.0, "r1": 2.0, "r2": 3.0, "r3": 4.0, "r4": 5.0}
+    report = evaluate({"m": lookup_reward(table)}, [LoadedData([ranked, *rated], [], ["mixed"], "mixed")],
+                      progress=False)
+    entry = report["datasets"]["mixed"]
+    assert entry["pairs"] == 6 and entry["accuracy"] == pytest.approx(5 / 6)  # b < c misranked
+    assert entry["listwise/kendall_tau"] == pytest.approx(4 / 6)
+    assert entry["pointwise/points"] == 5
+    assert entry["pointwise/spearman"] == pytest.approx(0.8)
+
+
+def test_report_files_and_json_keys(tmp_path):
+    report = evaluate({"words": word_reward}, [str(FIXTURES / "rewardbench_v1.jsonl")], report_dir=tmp_path,
+                      progress=False)
+    for name in ("report.md", "report.json", "calibration.png", "length_bias.png", "margins.png"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    saved = json.loads((tmp_path / "report.json").read_text())
+    assert saved == json.loads(json.dumps(report))
+    entry = saved["datasets"]["rewardbench_v1"]
+    for key in ("accuracy", "pairs", "skipped", "subsets", "ci95", "calibration/ece",
+                "length_bias/acc_chosen_shorter", "length_bias/acc_chosen_longer", "length_bias/reward_length_corr"):
+        assert key in entry, key
+    lo, hi = entry["ci95"]
+    assert lo <= entry["accuracy"] <= hi
+    md = (tmp_path / "report.md").read_text()
+    assert "![calibration](calibration.png)" in md and "Hardest misranked" in md and "| Chat |" in md
+    assert (tmp_path / "calibration.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_several_models_side_by_side_and_the_console_table():
+    length = lambda prompts, completions: [float(len(c)) for c in completions]  # noqa: E731
+    report = evaluate({"words": word_reward, "length": length}, [str(FIXTURES / "rewardbench_v1.jsonl")],
+                      progress=False)
+    assert set(report) == {"models"}
+    assert set(report["models"]) == {"words", "length"}
+    assert report["models"]["words"]["datasets"]["rewardbench_v1"]["accuracy"] == pytest.approx(0.5625)
+    table = format_table(report)
+    assert "words" in table and "length" in table and "rewardbench_v1" in table and "0.5625" in table
+
+
+def test_scoring_is_one_call_per_batch_and_checked():
+    calls = []
+
+    def counting(prompts, completions):
+        calls.append(len(completions))
+        return word_reward(prompts, completions)
+
+    spec = str(FIXTURES / "rewardbench_v1.jsonl")
+    evaluate({"m": counting}, [spec], batch_size=None, progress=False)
+    assert calls == [32]  # 16 pairs, 2 replies each, in one call
+    calls.clear()
+    evaluate({"m": counting}, [spec], batch_size=10, progress=False)
+    assert calls == [10, 10, 10, 2]
+    with pytest.raises(ValueError, match="one per reply"):
+        evaluate({"m": lambda p, c: [0.0]}, [spec], progress=False)
+    with pytest.raises(ValueError, match="non-finite"):
+        evaluate({"m": lambda p, c: [math.nan] * len(c)}, [spec], progress=False)
+    with pytest.raises(ValueError, match="unknown benchmark"):
+        evaluate({"m": word_reward}, [spec], benchmark="rewardbench3")
+
+
+@pytest.mark.skipif(not (SHARED / "data" / "hh-rlhf").is_dir(), reason="../shared/data is absent")
+def test_real_hh_rlhf_split_with_a_length_reward(tmp_path):
+    spec = str(SHARED / "data" / "hh-rlhf" / "harmless-base.jsonl.gz")
+    length = lambda prompts, completions: [float(len(c)) for c in completions]  # noqa: E731
+    report = evaluate({"length": length}, [spec], report_dir=tmp_path, progress=False, n_bootstrap=200)
+    entry = report["datasets"]["harmless-base"]
+    assert entry["pairs"] > 1000
+    # "longer wins" is right exactly on the pairs whose chosen reply is longer
+    assert entry["length_bias/acc_chosen_longer"] == 1.0 and entry["length_bias/acc_chosen_shorter"] == 0.0
+    assert entry["length_bias/reward_length_corr"] == pytest.approx(1.0)
+    assert (tmp_path / "margins.png").exists()

@@ -1,0 +1,185 @@
+"""Reward-model training end to end: bad rows, resume, multi-process, listwise, pointwise, k-bit."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from conftest import REPO, shared_path, write_pairs
+from rlhf_rm.config import load_config
+from rlhf_rm.model import RewardModel
+from rlhf_rm.train import TrainConfig, train
+
+CLI = [sys.executable, "-m", "rlhf_rm.cli"]
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+
+
+def _tiny(model_dir: Path, out: Path, data: Path, *extra: str) -> TrainConfig:
+    return load_config(TrainConfig, None, [
+        f"model={model_dir}", f"train_data={data}", f"output_dir={out}", "max_length=48",
+        "max_response_tokens=24", "lora.r=4", "lora.alpha=8", "batch_size=4", "learning_rate=5e-3",
+        "eval_fraction=0", "progress=false", "seed=1", *extra,
+    ])
+
+
+def _weights(folder: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(folder / "adapter_model.safetensors"))
+
+
+def test_bad_rows_error_lists_every_line_without_traceback(tmp_path):
+    data = tmp_path / "f.jsonl"
+    good = json.dumps({"prompt": "Hi?", "chosen": "Hello, how can I help?", "rejected": "Go away."})
+    lines = [good, "{not json", json.dumps({"prompt": "a", "chosen": "b"}),
+             json.dumps({"prompt": "a", "chosen": "same", "rejected": "same"})] + [good] * 3
+    data.write_text("\n".join(lines) + "\n")
+    recipe = str(REPO / "recipes" / "rm_minilm_hh.yaml")
+    args = [*CLI, "train", "--config", recipe, f"train_data={data}", f"output_dir={tmp_path / 'o'}", "max_steps=2"]
+    run = subprocess.run([*args, "on_bad_row=error"], capture_output=True, text=True, env=ENV, cwd=REPO)
+    assert run.returncode != 0
+    for n in (2, 3, 4):
+        assert f"line {n}:" in run.stderr
+    assert "missing field 'rejected'" in run.stderr and "identical" in run.stderr
+    assert "Traceback" not in run.stderr
+
+    run = subprocess.run([*args, "on_bad_row=skip", "progress=false"], capture_output=True, text=True, env=ENV, cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    assert "skipped_rows=3" in run.stdout and "3 bad rows skipped" in run.stderr
+    assert len((tmp_path / "o" / "bad_rows.txt").read_text().splitlines()) == 3
+
+
+def test_training_learns_lora_changes_base_frozen(tiny_encoder_dir, tmp_path):
+    data = write_pairs(tmp_path / "p.jsonl", repeat=4)
+    cfg = _tiny(tiny_encoder_dir, tmp_path / "o", data, "max_steps=40", "learning_rate=1e-2", "eval_data=" + str(data))
+    result = train(cfg)
+    assert result.eval_accuracy == 1.0  # a learnable, memorizable set
+    rm = RewardModel.load(tmp_path / "o")
+    base = torch.load  # noqa: F841  (readability: base weights come from the untouched folder below)
+    from transformers import AutoModel
+
+    untouched = AutoModel.from_pretrained(tiny_encoder_dir).state_dict()
+    trained = {k.split("base_model.model.bert.")[-1]: v for k, v in rm.model.state_dict().items()}
+    assert torch.equal(untouched["encoder.layer.0.attention.self.query.weight"],
+                       trained["encoder.layer.0.attention.self.query.base_layer.weight"])
+    assert rm.contract.norm_std > 0 and rm.contract.metrics["rm/eval_accuracy"] == 1.0
+    log = [json.loads(x) for x in (tmp_path / "o" / "train_log.jsonl").read_text().splitlines()]
+    assert log[-1]["rm/loss"] < log[0]["rm/loss"]
+
+
+def test_resume_after_sigkill_matches_uninterrupted(tiny_encoder_dir, tmp_path):
+    data = write_pairs(tmp_path / "p.jsonl", repeat=4)
+    common = [f"model={tiny_encoder_dir}", f"train_data={data}", "max_length=48", "max_response_tokens=24",
+              "lora.r=4", "lora.alpha=8", "batch_size=4", "learning_rate=5e-3", "eval_fraction=0",
+              "progress=false", "max_steps=16", "save_steps=2", "seed=3", "lora.dropout=0.1",
+              "disable_dropout=false"]
+    ref = subprocess.run([*CLI, "train", *common, f"output_dir={tmp_path / 'ref'}"], env=ENV, cwd=REPO,
+                         capture_output=True, text=True)
+    assert ref.returncode == 0, ref.stderr
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([*CLI, "train", *common, f"output_dir={out}"], env=ENV, cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((out / "checkpoints").glob("step-[4-9]")):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (out / "adapter_model.safetensors").exists(), "the run finished before it was killed"
+    resumed = subprocess.run([*CLI, "train", *common, f"output_dir={out}", "resume=true"], env=ENV, cwd=REPO,
+                             capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed from" in resumed.stderr
+    a, b = _weights(tmp_path / "ref"), _weights(out)
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.allclose(a[k], b[k], atol=1e-6), k
+
+
+@pytest.mark.slow
+def test_torchrun_two_processes_equal_one_process(tiny_encoder_dir, tmp_path):
+    data = write_pairs(tmp_path / "p.jsonl", repeat=4)
+    common = [f"model={tiny_encoder_dir}", f"train_data={data}", "max_length=48", "max_response_tokens=24",
+              "lora.r=4", "lora.alpha=8", "batch_size=8", "learning_rate=5e-3", "eval_fraction=0",
+              "progress=false", "max_steps=6", "seed=2"]
+    one = subprocess.run([*CLI, "train", *common, f"output_dir={tmp_path / 'one'}"], env=ENV, cwd=REPO,
+                         capture_output=True, text=True)
+    assert one.returncode == 0, one.stderr
+    two = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+                          "-m", "rlhf_rm.cli", "train", *common, f"output_dir={tmp_path / 'two'}"],
+                         env=ENV, cwd=REPO, capture_output=True, text=True)
+    assert two.returncode == 0, two.stderr
+    assert two.stdout.count("saved reward model") == 1  # only rank 0 writes and prints
+    a, b = _weights(tmp_path / "one"), _weights(tmp_path / "two")
+    # float tolerance: gloo's all-reduce sums in another order, and Adam normalizes tiny gradients
+    for k in a:
+        assert torch.allclose(a[k], b[k], atol=1e-4), k
+    moved = max(a[k].abs().max().item() for k in a if "lora_B" in k)  # lora_B starts at zero
+    assert moved > 1e-2
+
+
+def test_listwise_chinese_ranked_lists_train(tiny_decoder_dir, tmp_path):
+    import gzip
+
+    src = shared_path("data", "oasst-zh-ranked", "oasst_zh_ranked.jsonl.gz")
+    with gzip.open(src, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    rows = [r for r in rows if len(r["output"]) > 2 and len(set(r["output"])) == len(r["output"])][:24]
+    data = tmp_path / "zh.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    settings = ["batch_size=8", "logging_steps=1", f"eval_data={data}", "max_length=64", "max_response_tokens=32"]
+    before = train(_tiny(tiny_decoder_dir, tmp_path / "init", data, "max_steps=1", "learning_rate=0", *settings))
+    after = train(_tiny(tiny_decoder_dir, tmp_path / "o", data, "max_steps=40", "learning_rate=1e-2", *settings))
+    contract = json.loads((tmp_path / "o" / "rlhf_rm.json").read_text())
+    assert contract["layouts"] == ["ranked"] and contract["architecture"] == "decoder"
+    # accuracy over all ordered pairs of each list rose well above the untrained model's
+    assert after.eval_accuracy > before.eval_accuracy + 0.2
+
+
+def test_pointwise_scores_and_labels_train(tiny_encoder_dir, tmp_path):
+    rows = []
+    for i in range(16):
+        good = i % 2 == 0
+        rows.append({"prompt": f"question {i}", "response": "a kind helpful answer" if good else "rude nonsense",
+                     "score": 1.0 if good else -1.0})
+    data = tmp_path / "pw.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cfg = _tiny(tiny_encoder_dir, tmp_path / "o", data, "max_steps=25", "logging_steps=1")
+    train(cfg)
+    rm = RewardModel.load(tmp_path / "o")
+    good, bad = rm.score(["question 99"] * 2, ["a kind helpful answer", "rude nonsense"])
+    assert good > bad
+
+    labels = tmp_path / "lab.jsonl"
+    labels.write_text("".join(json.dumps({"prompt": r["prompt"], "response": r["response"],
+                                          "label": "good" if r["score"] > 0 else "bad"}) + "\n" for r in rows))
+    train(_tiny(tiny_encoder_dir, tmp_path / "o2", labels, "max_steps=25"))
+    rm = RewardModel.load(tmp_path / "o2")
+    good, bad = rm.score(["question 99"] * 2, ["a kind helpful answer", "rude nonsense"])
+    assert good > bad
+
+
+@pytest.mark.parametrize("bits", ["4bit", "8bit"])
+def test_kbit_training_on_cpu(bits, tiny_decoder_dir, tmp_path):
+    pytest.importorskip("bitsandbytes")
+    from rlhf_rm.quant import quantized_weight_snapshot
+
+    data = write_pairs(tmp_path / "p.jsonl", repeat=2)
+    cfg = _tiny(tiny_decoder_dir, tmp_path / "o", data, "max_steps=15", f"quantization={bits}",
+                "learning_rate=1e-2", "logging_steps=1", f"eval_data={data}", "eval_steps=5")
+    result = train(cfg)
+    log = [json.loads(x) for x in (tmp_path / "o" / "train_log.jsonl").read_text().splitlines()]
+    assert log[-1]["rm/loss"] < log[0]["rm/loss"]
+    rm = RewardModel.load(tmp_path / "o")
+    assert rm.contract.quantization == bits
+    fresh = RewardModel.load(tmp_path / "o")
+    assert quantized_weight_snapshot(rm.model).keys() == quantized_weight_snapshot(fresh.model).keys()
+    trained_head = {k: v for k, v in _weights(tmp_path / "o").items() if "score" in k or "lora_B" in k}
+    assert trained_head and any(v.abs().sum() > 0 for k, v in trained_head.items() if "lora_B" in k)
+    assert result.eval_accuracy is not None
