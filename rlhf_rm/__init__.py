@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["RewardFunction", "RewardModel", "best_of_n", "evaluate", "__version__"]
+__all__ = ["RewardFunction", "RewardModel", "best_of_n", "__version__"]
 
 
 def __getattr__(name: str):
@@ -25,8 +25,4 @@ def __getattr__(name: str):
         from rlhf_rm.rerank import best_of_n
 
         return best_of_n
-    if name == "evaluate":
-        from rlhf_rm.evaluate import evaluate
-
-        return evaluate
     raise AttributeError(f"module 'rlhf_rm' has no attribute {name!r}")

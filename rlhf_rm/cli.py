@@ -59,8 +59,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     models = {_model_name(m, args.model): RewardFunction.from_pretrained(m, batch_size=args.batch_size)
               for m in args.model}
+    # the reward function sorts and micro-batches whatever it is given: hand it large chunks
     report = evaluate(models, args.data, benchmark=args.benchmark, report_dir=args.report,
-                      batch_size=args.batch_size, progress=True)
+                      batch_size=max(1024, 16 * args.batch_size), progress=True)
     print(format_table(report))
     if args.json:
         from rlhf_rm.contract import write_json_atomic

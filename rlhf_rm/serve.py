@@ -19,8 +19,7 @@ body that is not JSON, 422 for missing or malformed fields, 401 for a wrong toke
 body over the limit (refused from Content-Length before reading when the client sends it).
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: FastAPI reads the handlers' annotations at runtime
 import asyncio
 import json
 import logging

@@ -297,7 +297,8 @@ def train(cfg: TrainConfig) -> TrainResult:
             optimizer.zero_grad(set_to_none=True)
             step += 1
             seen += batch_size
-            record = {"step": step, "rm/loss": loss_sum, "rm/lr": scheduler.get_last_lr()[0]}
+            record = {"step": step, "rm/loss": loss_sum, "rm/lr": scheduler.get_last_lr()[0],
+                      "rm/seconds": time.time() - t_loop}
             if stats["pairs"]:
                 record["rm/train_accuracy"] = stats["correct"] / stats["pairs"]
             bar.update(1)

@@ -321,8 +321,8 @@ EN_HEALTH = [
      "If you can't put any weight on it or it looks misshapen, get it checked for a fracture.",
      "Walk on it as much as possible and put a hot water bottle on it right away; heat reduces swelling best on day one."),
     ("How much water should I drink in a day?", "daily water intake",
-     "A common guide is about 2 liters a day for women and 2.5 for men, from all drinks, and more in hot weather or when exercising; pale yellow urine is a good sign you're hydrated.",
-     "Food, tea and coffee count toward that total too.",
+     "A common guide is about 2 liters of water a day for women and 2.5 for men, counting both drinks and food, with more in hot weather or when exercising; pale yellow urine is a good sign you're hydrated.",
+     "Tea, coffee and watery foods like fruit all count toward that total.",
      "You should drink at least 10 liters a day; more water always means better health."),
     ("How can I get over a common cold faster?", "recovering from a cold",
      "Rest, drink plenty of fluids, and ease symptoms with honey in warm water, saline nose spray or paracetamol; most colds clear up in 7-10 days.",
@@ -1595,7 +1595,7 @@ def _num(x):
 
 def _money(x):
     x = round(x, 2)
-    return f"${int(x)}" if x == int(x) else f"${x:.2f}"
+    return f"${int(x):,}" if x == int(x) else f"${x:,.2f}"
 
 
 def en_math_items():
@@ -2152,6 +2152,9 @@ TEMPLATES = {
             "emotional_support": ["Whatever happens next, you don't have to deal with this alone.",
                                   "Be patient with yourself while you work through this.",
                                   "It makes sense that this feels hard right now."],
+            "writing": ["Feel free to adjust the wording so it sounds like you.",
+                        "That should give you a good starting point.",
+                        "Keep it short; that's usually what works best."],
             "knowledge": ["That's the short answer on {topic}.",
                           "It's an easy thing to mix up, so it's worth remembering.",
                           "That's the key point about {topic}."],
@@ -2379,6 +2382,8 @@ def chosen_variants(it):
     base = [it.good]
     if it.extra and n_sentences(it.good + sep + it.extra) <= MAX_SENTENCES:
         base.append(it.good + sep + it.extra)
+    if it.harmful and not it.unsafe:  # distress: always keep the full supportive reply
+        return [(b, 0) for b in base]
     if it.harmful:
         # a bare polite refusal (first sentence) is still far better than compliance
         first = it.good.split(". ")[0] if it.lang == "en" else it.good.split("。")[0]
@@ -2418,6 +2423,19 @@ def rejected_variants(it, mode, off_pool, rng):
     return [(x, 0) for x in texts]
 
 
+def _thin(variants, rng, k=6):
+    """Keep the search small: per padding level at most k variants, always keeping the
+    shortest and the longest of that level so length targets stay reachable."""
+    out = []
+    for lvl in range(4):
+        vs = [v for v in variants if v[1] == lvl]
+        if len(vs) > k:
+            vs.sort(key=lambda v: len(v[0]))
+            vs = [vs[0], vs[-1]] + rng.sample(vs[1:-1], k - 2)
+        out += vs
+    return out
+
+
 def build_rows(items, target, rng):
     for it in items:
         it.key = json.dumps([it.context, it.question], ensure_ascii=False)
@@ -2428,15 +2446,16 @@ def build_rows(items, target, rng):
 
     pairs = [(by_key[k], m) for k, modes in plan.items() for m in modes]
     rng.shuffle(pairs)
-    # alternate the length target inside each failure mode
-    flip = defaultdict(lambda: rng.random() < 0.5)
+    # balance the length target inside each failure mode, correcting for misses
+    balance = Counter()  # per mode: (#chosen longer) - (#chosen shorter) so far
     out = []
     misses = 0
     for it, mode in pairs:
-        want_chosen_longer = flip[mode]
-        flip[mode] = not flip[mode]
+        b = balance[mode]
+        want_chosen_longer = b < 0 if b != 0 else rng.random() < 0.5
         cs = chosen_variants(it)
         rs = rejected_variants(it, mode, off_pool, rng)
+        cs, rs = _thin(cs, rng), _thin(rs, rng)
         combos = [(c, r) for c in cs for r in rs if c[0] != r[0] and len(c[0]) != len(r[0])]
         ok = [(c, r) for c, r in combos if (len(c[0]) > len(r[0])) == want_chosen_longer]
         if not ok:
@@ -2447,6 +2466,7 @@ def build_rows(items, target, rng):
         nc, nr = Counter(v[1] for v in cs), Counter(v[1] for v in rs)
         weights = [ADDITION_PRIOR[c[1]] / nc[c[1]] * ADDITION_PRIOR[r[1]] / nr[r[1]] for c, r in ok]
         (c, c_lvl), (r, r_lvl) = rng.choices(ok, weights=weights, k=1)[0]
+        balance[mode] += 1 if len(c) > len(r) else -1
         msgs = []
         for u, a in it.context:
             msgs += [{"role": "user", "content": u}, {"role": "assistant", "content": a}]

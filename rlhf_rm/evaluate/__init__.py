@@ -19,12 +19,12 @@ from rlhf_rm.evaluate.benchmarks import (
     ties_score,
 )
 from rlhf_rm.evaluate.bon import bon_curve, generate_candidates, kl_best_of_n
-from rlhf_rm.evaluate.core import EvalData, dataset_metrics, evaluate, prepare_data, score_data
+from rlhf_rm.evaluate.core import EvalData, Scores, dataset_metrics, evaluate, prepare_data, score_data
 from rlhf_rm.evaluate.report import format_table, write_report
 
 __all__ = [
     "REWARDBENCH_EXAMPLE_COUNTS", "REWARDBENCH_PRIOR_SETS", "REWARDBENCH_SECTIONS",
-    "EvalData", "best_of_n_credit", "bon_curve", "dataset_metrics", "evaluate", "format_table",
+    "EvalData", "Scores", "best_of_n_credit", "bon_curve", "dataset_metrics", "evaluate", "format_table",
     "generate_candidates", "kl_best_of_n", "prepare_data", "rewardbench2_scores", "rewardbench_scores",
     "score_data", "ties_score", "write_report",
 ]

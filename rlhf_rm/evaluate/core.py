@@ -119,7 +119,9 @@ def read_rewardbench2(spec: str, on_bad_row: str = "skip", split: str = "test",
     for table in read_spec(spec, split):
         dict_rows = [r for _, r in table.rows if isinstance(r, dict)]
         columns = set().union(*dict_rows) if dict_rows else set()
-        if not {"prompt", "chosen", "rejected", "subset"} <= columns:
+        lists = any(isinstance(r.get("chosen"), list) and all(isinstance(c, str) for c in r["chosen"])
+                    for r in dict_rows)
+        if not ({"prompt", "chosen", "rejected", "subset"} <= columns and lists):
             if not strict:
                 return None
             raise DataError(f"{table.source}: columns {sorted(columns)} are not the RewardBench 2 layout "

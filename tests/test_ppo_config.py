@@ -1,0 +1,164 @@
+"""PPO recipes, config checks, reward resolution and prompt rendering."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+
+from rlhf_rm.config import ConfigError
+from rlhf_rm.ppo.config import PPOConfig, load_ppo_config
+from rlhf_rm.ppo.prompts import encode_prompt, read_prompts, split_prompts, transcript
+from rlhf_rm.ppo.rewards import RemoteReward, load_reward, story_positivity, word_count, words
+
+REPO = Path(__file__).resolve().parents[1]
+RECIPES = sorted((REPO / "recipes").glob("ppo_*.yaml"))
+
+
+def test_there_are_ppo_recipes():
+    assert {p.name for p in RECIPES} >= {"ppo_stories.yaml", "ppo_chat_lora.yaml", "ppo_tiny.yaml"}
+
+
+@pytest.mark.parametrize("recipe", RECIPES, ids=lambda p: p.name)
+def test_every_ppo_recipe_loads(recipe):
+    cfg = load_ppo_config(recipe)
+    assert isinstance(cfg, PPOConfig) and cfg.model and cfg.reward
+    assert recipe.read_text().startswith("#")  # starts with the command that runs it
+    # overrides reach top-level and nested keys
+    cfg = load_ppo_config(recipe, ["output_dir=/tmp/x", "lora.r=2", "kl_target=null"])
+    assert (cfg.output_dir, cfg.lora.r, cfg.kl_target) == ("/tmp/x", 2, None)
+
+
+def test_unknown_and_mistyped_keys_raise_naming_the_key():
+    recipe = REPO / "recipes" / "ppo_stories.yaml"
+    with pytest.raises(ConfigError, match="kl_tagret"):
+        load_ppo_config(recipe, ["kl_tagret=3"])
+    with pytest.raises(ConfigError, match="lora.rank"):
+        load_ppo_config(recipe, ["lora.rank=3"])
+    with pytest.raises(ConfigError, match="ppo_epochs"):
+        load_ppo_config(recipe, ["ppo_epochs=many"])
+    with pytest.raises(ConfigError, match="num_minibatches"):
+        load_ppo_config(recipe, ["num_minibatches=3"])
+
+
+def test_stories_recipe_meets_the_issue():
+    cfg = load_ppo_config(REPO / "recipes" / "ppo_stories.yaml")
+    assert cfg.model == "../shared/models/stories260K" and cfg.lora.enabled
+    assert len(cfg.prompts) >= 32 and cfg.max_new_tokens == 48
+    assert cfg.stop_token_ids == [1, 2]
+    assert load_reward(cfg.reward) is story_positivity
+
+
+def test_story_positivity_by_hand():
+    assert words("Lily's dog, Max!  was HAPPY.") == ["lilys", "dog", "max", "was", "happy"]
+    got = story_positivity(["p"] * 3, ["They smiled and laughed with friends.", "", "A big dog."])
+    assert got == pytest.approx([3 / 6, 0.0, 0.0])
+    chat = story_positivity([[{"role": "user", "content": "hi"}]], [[{"role": "assistant", "content": "so happy"}]])
+    assert chat == [0.5]
+    assert word_count(["p"], ["the cat and the dog"], word="the") == [2.0]
+
+
+def test_load_reward_module_function_with_kwargs():
+    fn = load_reward("rlhf_rm.ppo.rewards:word_count", {"word": "dog"})
+    assert fn(["p"], ["dog dog cat"]) == [2.0]
+    with pytest.raises(ValueError, match="no callable"):
+        load_reward("rlhf_rm.ppo.rewards:nope")
+    with pytest.raises(ImportError, match="no_such_module"):
+        load_reward("no_such_module:f")
+    with pytest.raises(ValueError, match="neither"):
+        load_reward("not-a-thing")
+
+
+def test_remote_reward_speaks_the_openrlhf_protocol():
+    seen = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.update(body)
+            out = json.dumps({"rewards": [float(len(q)) for q in body["query"]]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(out)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        fn = load_reward(f"http://127.0.0.1:{server.server_port}/score")
+        assert isinstance(fn, RemoteReward)
+        assert fn(["ab", "c"], ["x", "yz"], prompt_texts=["ab", "c"]) == [3.0, 3.0]
+        assert seen == {"query": ["abx", "cyz"], "prompts": ["ab", "c"]}
+    finally:
+        server.shutdown()
+
+
+def test_reward_model_folder(tmp_path):
+    reward = pytest.importorskip("rlhf_rm.reward")
+    if not hasattr(reward, "RewardFunction"):
+        pytest.skip("rlhf_rm.reward.RewardFunction is not there yet")
+    with pytest.raises(Exception):
+        load_reward(str(tmp_path))  # an empty folder is no reward model
+
+
+class _ChatTokenizer:
+    """Just enough tokenizer: characters as ids, an optional chat template."""
+
+    def __init__(self, template):
+        self.chat_template = template
+
+    def __call__(self, text, add_special_tokens=True):
+        class Out:
+            input_ids = ([1] if add_special_tokens else []) + [ord(c) for c in text]
+
+        return Out()
+
+    def apply_chat_template(self, messages, add_generation_prompt, tokenize):
+        assert add_generation_prompt and not tokenize
+        return "".join(f"<{m['role']}>{m['content']}" for m in messages) + "<assistant>"
+
+
+def test_prompts_chat_template_multi_turn_and_plain():
+    chat = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hello"},
+        {"role": "user", "content": "tell me a story"},
+    ]
+    with_template = encode_prompt(chat, _ChatTokenizer("{{ x }}"), max_tokens=1000)
+    assert with_template.text == "<user>hi<assistant>hello<user>tell me a story<assistant>"
+    assert with_template.ids[0] != 1  # the template owns special tokens
+    plain = encode_prompt(chat, _ChatTokenizer(None), max_tokens=1000)
+    assert plain.text == transcript(chat) and "Human: tell me a story" in plain.text
+    assert plain.text.endswith("Assistant:") and "Assistant: hello" in plain.text
+    story = encode_prompt("Once upon", _ChatTokenizer(None), max_tokens=4)
+    assert story.ids == [ord(c) for c in "upon"]  # long prompts keep their end
+
+
+def test_read_and_split_prompts(tmp_path):
+    f = tmp_path / "p.txt"
+    f.write_text("a\n\nb\na\n")
+    prompts = read_prompts(["x", "a"], str(f), None)
+    assert prompts == ["x", "a", "b"]
+    train, held = split_prompts([str(i) for i in range(20)], None, 0.25, seed=0)
+    assert len(held) == 5 and not set(train) & set(held)
+    assert split_prompts(["a"], ["z"], 0.5, 0) == (["a"], ["z"])
+
+
+def test_prompts_from_the_data_layer(tmp_path):
+    data = pytest.importorskip("rlhf_rm.data")
+    if not hasattr(data, "load_examples"):
+        pytest.skip("rlhf_rm.data.load_examples is not there yet")
+    f = tmp_path / "prefs.jsonl"
+    rows = [
+        {"chosen": "\n\nHuman: hi\n\nAssistant: hello\n\nHuman: a story?\n\nAssistant: yes", "rejected": "\n\nHuman: hi\n\nAssistant: hello\n\nHuman: a story?\n\nAssistant: no"},
+        {"chosen": "\n\nHuman: 2+2?\n\nAssistant: 4", "rejected": "\n\nHuman: 2+2?\n\nAssistant: 5"},
+    ]
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    prompts = read_prompts(None, None, str(f))
+    assert len(prompts) == 2
+    assert [m["role"] for m in prompts[0]] == ["user", "assistant", "user"]  # multi-turn kept

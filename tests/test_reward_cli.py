@@ -1,0 +1,45 @@
+"""``rlhf-rm score``: every reply of a file gets the reward model's own score."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from helpers_reward import tiny_rm
+
+import rlhf_rm.cli_reward  # noqa: F401  registers score / rerank / serve
+from rlhf_rm.cli import main
+from rlhf_rm.model import RewardModel
+
+
+def test_score_prompt_response_jsonl_without_scores(tmp_path):
+    rows = [{"prompt": "How do I boil an egg?", "response": "Boil it for eight minutes."},
+            {"prompt": [{"role": "user", "content": "Hi"}], "completion": [{"role": "assistant", "content": "Hello!"}]}]
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["score", "--model", tiny_rm(), "--input", str(src), "--output", str(out)]) == 0
+    scored = [json.loads(line) for line in out.read_text().splitlines()]
+    own = RewardModel.load(tiny_rm()).score([r["prompt"] for r in rows], ["Boil it for eight minutes.", "Hello!"])
+    assert [r["reward"] for r in scored] == pytest.approx(own, abs=1e-5)
+    assert [r["row"] for r in scored] == [1, 2] and scored[1]["response"] == "Hello!"
+
+
+def test_score_preference_csv_scores_every_reply(tmp_path, capsys):
+    src, out = tmp_path / "pairs.csv", tmp_path / "out.jsonl"
+    with open(src, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["prompt", "chosen", "rejected"])
+        w.writerow(["What is 2+2?", "4", "5"])
+    assert main(["score", "--model", tiny_rm(), "--input", str(src), "--output", str(out), "--clip", "0.5"]) == 0
+    scored = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["response"], r["index"]) for r in scored] == [("4", 0), ("5", 1)]
+    assert all(-0.5 <= r["reward"] <= 0.5 for r in scored)
+    assert "rm/mean_reward=" in capsys.readouterr().out
+
+
+def test_score_bad_file_is_a_user_error(tmp_path, capsys):
+    src = tmp_path / "x.jsonl"
+    src.write_text('{"foo": 1}\n')
+    assert main(["score", "--model", tiny_rm(), "--input", str(src), "--output", str(tmp_path / "o.jsonl")]) == 2
+    assert "match no known layout" in capsys.readouterr().err

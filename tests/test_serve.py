@@ -1,0 +1,135 @@
+"""The reward server: concurrent clients get the in-process scores; bad requests get 4xx JSON."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+
+import httpx
+import pytest
+from helpers_reward import PROMPTS, REPLIES, tiny_rm
+
+from rlhf_rm.reward import RewardFunction
+from rlhf_rm.serve import ServerThread, ServeSettings, create_app, free_port
+
+
+@pytest.fixture(scope="module")
+def rf():
+    return RewardFunction.from_pretrained(tiny_rm(), batch_size=16)
+
+
+@pytest.fixture(scope="module")
+def server(rf):
+    app = create_app(rf, ServeSettings(token="s3cret", max_body_bytes=4096))
+    with ServerThread(app, free_port()) as running:
+        yield running, app
+
+
+AUTH = {"Authorization": "Bearer s3cret"}
+
+
+def test_defaults_bind_loopback_with_a_16_mib_limit():
+    import rlhf_rm.cli_reward  # noqa: F401
+    from rlhf_rm.cli import build_parser
+
+    settings = ServeSettings()
+    assert settings.host == "127.0.0.1" and settings.max_body_bytes == 16 * 1024 * 1024
+    args = build_parser().parse_args(["serve", "--model", "m"])
+    assert args.host == "127.0.0.1" and args.max_body_bytes == 16 * 1024 * 1024 and args.token is None
+
+
+def test_concurrent_clients_get_the_in_process_scores(server, rf):
+    running, app = server
+    texts = [f"{p}{r}" for p, r in zip(PROMPTS[::2], REPLIES[::2])]  # string prompts only
+    prompts = [p for p in PROMPTS[::2]]
+    expected_query = rf(prompts, REPLIES[::2])
+    expected_score = rf(PROMPTS, REPLIES)
+    failures, checked = [], [0]
+    lock = threading.Lock()
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        with httpx.Client(base_url=running.url, headers=AUTH, timeout=30) as http:
+            for _ in range(50):
+                try:
+                    if rng.random() < 0.5:
+                        idx = rng.sample(range(len(texts)), rng.randint(1, len(texts)))
+                        r = http.post("/get_reward", json={"query": [texts[i] for i in idx], "prompts": [prompts[i] for i in idx]})
+                        body = r.json()
+                        ok = r.status_code == 200 and body["rewards"] == pytest.approx([expected_query[i] for i in idx], abs=1e-5)
+                        ok = ok and body["scores"] == pytest.approx(body["rewards"]) and body["extra_logs"] == {}
+                    else:
+                        idx = rng.sample(range(len(PROMPTS)), rng.randint(1, len(PROMPTS)))
+                        r = http.post("/score", json={"prompts": [PROMPTS[i] for i in idx], "completions": [REPLIES[i] for i in idx]})
+                        ok = r.status_code == 200 and r.json()["rewards"] == pytest.approx([expected_score[i] for i in idx], abs=1e-5)
+                    if not ok:
+                        failures.append((r.status_code, r.text))
+                except Exception as err:  # noqa: BLE001
+                    failures.append(repr(err))
+                with lock:
+                    checked[0] += 1
+
+    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == [] and checked[0] == 16 * 50
+    stats = httpx.get(f"{running.url}/metrics", headers=AUTH).json()
+    assert stats["requests"] >= 800 and stats["mean_batch_requests"] > 1.0  # concurrent requests shared batches
+
+
+def test_bad_requests_get_4xx_json_and_the_server_keeps_serving(server, rf):
+    running, _ = server
+    good = {"prompts": ["Hi"], "completions": ["Hello!"]}
+    expected = rf(["Hi"], ["Hello!"])
+    with httpx.Client(base_url=running.url, headers=AUTH, timeout=30) as http:
+        cases = [
+            (http.post("/score", content=b"{not json", headers={"Content-Type": "application/json"}), 400),
+            (http.post("/score", json={"prompts": ["Hi"]}), 422),
+            (http.post("/score", json={"prompts": ["Hi"], "completions": [3]}), 422),
+            (http.post("/score", json=[1, 2]), 422),
+            (http.post("/get_reward", json={"prompts": ["Hi"]}), 422),
+            (http.post("/get_reward", json={"query": ["Hello"], "prompts": ["Bye"]}), 422),
+            (http.post("/score", json={"prompts": ["x" * 5000], "completions": ["y"]}), 413),
+            (httpx.post(f"{running.url}/score", json=good), 401),
+            (httpx.post(f"{running.url}/score", json=good, headers={"Authorization": "Bearer wrong"}), 401),
+        ]
+        for response, status in cases:
+            assert response.status_code == status, response.text
+            assert isinstance(response.json()["error"], str)
+            ok = http.post("/score", json=good)  # still serving after each bad request
+            assert ok.status_code == 200 and ok.json()["rewards"] == pytest.approx(expected, abs=1e-5)
+        # a body without Content-Length (chunked) is cut off at the limit too
+        chunked = http.post("/score", content=iter([b'{"prompts": ["', b"x" * 5000, b'"], "completions": ["y"]}']))
+        assert chunked.status_code == 413
+    assert httpx.get(f"{running.url}/health").status_code == 200  # health needs no token
+
+
+def test_get_reward_without_prompts_scores_the_query_as_a_reply(server, rf):
+    running, _ = server
+    r = httpx.post(f"{running.url}/get_reward", json={"query": ["Hello there"]}, headers=AUTH)
+    assert r.json()["rewards"] == pytest.approx(rf([""], ["Hello there"]), abs=1e-5)
+    assert httpx.post(f"{running.url}/get_reward", json={"query": []}, headers=AUTH).json()["rewards"] == []
+
+
+def test_a_failing_request_does_not_fail_the_others_in_its_batch():
+    from rlhf_rm.serve import DynamicBatcher
+
+    def score(prompts, completions):
+        if "boom" in completions:
+            raise RuntimeError("boom")
+        return [1.0] * len(completions), [2.0] * len(completions)
+
+    batcher = DynamicBatcher(score, max_batch=8)
+    futures = [batcher.submit(["p"], ["a"]), batcher.submit(["p"], ["boom"]), batcher.submit(["p", "q"], ["b", "c"])]
+    batcher.start()  # all three are queued: one batch, which fails, then each alone
+    try:
+        assert futures[0].result(10) == ([1.0], [2.0])
+        assert futures[2].result(10) == ([1.0, 1.0], [2.0, 2.0])
+        with pytest.raises(RuntimeError, match="boom"):
+            futures[1].result(10)
+    finally:
+        batcher.stop()
+    assert json.dumps(batcher.stats())
