@@ -89,6 +89,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("quickstart")
+def cmd_quickstart(args: argparse.Namespace) -> int:
+    from rlhf_rm.quickstart import run_quickstart
+
+    run_quickstart(args.output_dir)
+    return 0
+
+
 # ---- parser ---------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="merge LoRA into a plain AutoModelForSequenceClassification folder")
     p.add_argument("--model", required=True)
     p.add_argument("--output", required=True)
+
+    p = sub.add_parser("quickstart", help="the whole pipeline on the bundled data, offline on CPU")
+    p.add_argument("--output-dir", default="quickstart_out")
 
     for register in _EXTRA_PARSERS:
         register(sub)

@@ -221,7 +221,7 @@ def create_app(reward_fn: Callable, settings: ServeSettings = ServeSettings()):
                 raise _RequestError(413, f"request body is over the limit of {limit} bytes")
         try:
             data = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        except (ValueError, RecursionError) as err:  # JSONDecodeError, bad UTF-8, absurd nesting
             raise _RequestError(400, f"request body is not valid JSON: {err}") from err
         if not isinstance(data, dict):
             raise _RequestError(422, "request body must be a JSON object")

@@ -80,6 +80,14 @@ class _Dist:
         return (x - mean) / math.sqrt(var + eps) * mask
 
 
+def _has_accelerator() -> bool:
+    if torch.cuda.is_available():
+        return True
+    xpu = getattr(torch, "xpu", None)
+    mps = getattr(torch.backends, "mps", None)
+    return bool((xpu is not None and xpu.is_available()) or (mps is not None and mps.is_available()))
+
+
 def _update_seed(seed: int, step: int, rank: int) -> int:
     # a pure function of (seed, step, rank): a resumed run samples what the uninterrupted one would
     return (seed * 1_000_003 + step * 7919 + rank * 104_729) % (2**31 - 1)
@@ -114,7 +122,9 @@ def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None)
 
     validate(cfg)
     t_start = time.monotonic()
-    acc = accelerator or Accelerator()
+    # on a machine without accelerators, Accelerator() ignores torchrun's environment unless told
+    # it is a CPU run (accelerate 1.x); with cpu=True it joins the gloo process group
+    acc = accelerator or Accelerator(cpu=not _has_accelerator())
     dist = _Dist(acc)
     rank, n_proc, main = acc.process_index, acc.num_processes, acc.is_main_process
     device = acc.device

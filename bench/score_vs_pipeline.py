@@ -1,0 +1,137 @@
+"""Scoring throughput: RewardFunction vs the transformers pipeline RewardBench uses, and vs the floor.
+
+    python bench/score_vs_pipeline.py
+
+2,000 (prompt, reply) pairs: both replies of 1,000 HH-RLHF examples sampled (seed 0) from
+../shared/data/hh-rlhf. The reward model is MiniLM-L6 built fresh with the rlhf_rm contract
+(max_length 512, the model's full context; LoRA adapter with nonzero weights, as after training),
+saved as an rlhf_rm folder (what RewardFunction loads) and exported to a plain folder (what the
+pipeline loads). Three ways to score the same pairs, float32 on the CPU:
+
+- RewardFunction(prompts, replies): text in, floats out (rendering, tokenizing, batching included);
+- the pipeline, as RewardBench's scripts/run_rm.py calls it: pipeline("text-classification"),
+  batch_size=64 (its --batch_size default), truncation=True, padding=True, max_length,
+  function_to_apply="none", return_token_type_ids=False, on the pre-rendered (prompt, reply) texts;
+- the floor: the same model, inputs pre-tokenized and pre-collated in length-sorted batches of 32,
+  a bare loop of model calls.
+
+Each side is warmed up on 64 pairs, then the three run interleaved 3 times (so load from other
+processes hits all three alike); the medians are compared. The cache is off.
+"""
+
+from __future__ import annotations
+
+import glob
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+N_EXAMPLES = 1000  # x 2 replies = 2,000 pairs
+MAX_LENGTH = 512
+BATCH = 32  # RewardFunction's default micro-batch
+PIPELINE_BATCH = 64  # RewardBench run_rm.py --batch_size default
+ROUNDS = 3
+
+
+def build_reward_model(folder: Path) -> tuple[str, str]:
+    from rlhf_rm.model import ModelSettings, build_reward_model as build
+
+    torch.manual_seed(0)
+    rm = build(ModelSettings(name_or_path="minilm", max_length=MAX_LENGTH, max_response_tokens=MAX_LENGTH // 2,
+                             prompt_template="roles"))
+    with torch.no_grad():  # a trained adapter is nonzero; merging it is then real work
+        for name, p in rm.model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.01)
+    rm.save(folder / "rm")
+    rm.export(folder / "plain")
+    return str(folder / "rm"), str(folder / "plain")
+
+
+def main() -> int:
+    files = sorted(glob.glob(str(SHARED / "data" / "hh-rlhf" / "*.jsonl.gz")))
+    if not files:
+        print(f"needs HH-RLHF under {SHARED / 'data' / 'hh-rlhf'}", file=sys.stderr)
+        return 1
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
+
+    from rlhf_rm.data import load_examples
+    from rlhf_rm.reward import RewardFunction
+
+    examples = load_examples(files, on_bad_row="skip").examples
+    random.Random(0).shuffle(examples)
+    examples = examples[:N_EXAMPLES]
+    prompts = [e.prompt for e in examples for _ in e.responses]
+    replies = [r for e in examples for r in e.responses]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rm_dir, plain_dir = build_reward_model(Path(tmp))
+        rf = RewardFunction.from_pretrained(rm_dir, device="cpu", batch_size=BATCH)
+        rm = rf.models[0]
+
+        # the pipeline: the exported plain folder, RewardBench's call
+        pipe = pipeline("text-classification", model=AutoModelForSequenceClassification.from_pretrained(plain_dir),
+                        tokenizer=AutoTokenizer.from_pretrained(plain_dir), device="cpu")
+        pipe_inputs = [{"text": rm.render_prompt(p), "text_pair": r} for p, r in zip(prompts, replies)]
+        pipe_kwargs = dict(batch_size=PIPELINE_BATCH, truncation=True, padding=True, max_length=MAX_LENGTH,
+                           function_to_apply="none", return_token_type_ids=False)
+
+        # the floor: pre-tokenized by the contract, length-sorted, pre-collated
+        items = rm.encode(prompts, replies)
+        order = sorted(range(len(items)), key=lambda i: len(items[i].input_ids), reverse=True)
+        batches = [rm.collate([items[i] for i in order[s : s + BATCH]]) for s in range(0, len(order), BATCH)]
+        model = rm.model
+
+        @torch.inference_mode()
+        def floor(bs=batches) -> list[torch.Tensor]:
+            return [model(**b).logits[:, 0] for b in bs]
+
+        def run_rf(n=None):
+            return rf(prompts[:n], replies[:n]) if n else rf(prompts, replies)
+
+        def run_pipe(n=None):
+            return pipe(pipe_inputs[:n] if n else pipe_inputs, **pipe_kwargs)
+
+        # warm up each side
+        run_rf(64)
+        run_pipe(64)
+        floor(batches[-2:])
+
+        times: dict[str, list[float]] = {"rewardfunction": [], "pipeline": [], "floor": []}
+        for _ in range(ROUNDS):
+            for name, fn in (("rewardfunction", run_rf), ("floor", floor), ("pipeline", run_pipe)):
+                start = time.perf_counter()
+                out = fn()
+                times[name].append(time.perf_counter() - start)
+                if name == "rewardfunction":
+                    rf_scores = out
+                print(f"  {name}: {times[name][-1]:.1f} s", flush=True)
+
+        floor_scores = torch.cat(floor()).tolist()
+        by_order = [0.0] * len(order)
+        for i, s in zip(order, floor_scores):
+            by_order[i] = s
+        max_diff = max(abs(a - b) for a, b in zip(rf_scores, by_order))
+
+    med = {k: statistics.median(v) for k, v in times.items()}
+    n = len(replies)
+    print(f"pairs={n} max_length={MAX_LENGTH} batch={BATCH} pipeline_batch={PIPELINE_BATCH} "
+          f"threads={torch.get_num_threads()} rounds={ROUNDS}")
+    print(f"mean_tokens={sum(len(e.input_ids) for e in items) / n:.1f} truncated={sum(e.truncated for e in items)}")
+    print(f"rewardfunction_pairs_per_s={n / med['rewardfunction']:.1f}")
+    print(f"pipeline_pairs_per_s={n / med['pipeline']:.1f}")
+    print(f"floor_pairs_per_s={n / med['floor']:.1f}")
+    print(f"rewardfunction_vs_floor_max_abs_diff={max_diff:.2e}")
+    print(f"ratio_vs_pipeline={med['pipeline'] / med['rewardfunction']:.2f}")
+    print(f"fraction_of_floor={med['floor'] / med['rewardfunction']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
