@@ -43,8 +43,8 @@ PPO_EPOCHS = 4
 NUM_MINIBATCHES = 2
 LEARNING_RATE = 1e-5
 WARMUP = 2
-TIMED = 6
-REPS = 3
+TIMED = int(os.environ.get("PPO_BENCH_TIMED", 6))  # env overrides for quick checks only
+REPS = int(os.environ.get("PPO_BENCH_REPS", 3))
 PROMPTS = [
     "Once upon a time, there was a little girl named Lily.",
     "One day, a small dog named Max went to the park.",
@@ -139,7 +139,8 @@ def trl_worker(out: str) -> None:
         learning_rate=LEARNING_RATE,
         temperature=1.0,
         kl_coef=0.05,
-        stop_token_id=None,
+        stop_token=None,
+        stop_token_id=None,  # no stop token: every reply is RESPONSE_LENGTH tokens, as stories260K never emits EOS
         missing_eos_penalty=None,
         num_sample_generations=0,
         report_to=[],
@@ -159,6 +160,7 @@ def trl_worker(out: str) -> None:
         reward_model=reward,
         value_model=value,
         train_dataset=data,
+        eval_dataset=data.select(range(8)),  # PPOTrainer builds an eval loader even when unused
         callbacks=[Clock()],
     )
     trainer.train()

@@ -89,6 +89,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("pretrain")
+def cmd_pretrain(args: argparse.Namespace) -> int:
+    from rlhf_rm.config import load_config
+    from rlhf_rm.pretrain import PretrainConfig, pretrain
+
+    out = pretrain(load_config(PretrainConfig, args.config, args.overrides))
+    print(f"saved pretrained model to {out}")
+    return 0
+
+
 @command("quickstart")
 def cmd_quickstart(args: argparse.Namespace) -> int:
     from rlhf_rm.quickstart import run_quickstart
@@ -118,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="merge LoRA into a plain AutoModelForSequenceClassification folder")
     p.add_argument("--model", required=True)
     p.add_argument("--output", required=True)
+
+    p = sub.add_parser("pretrain", help="continue pretraining on dialogue text (causal LM or masked LM)")
+    p.add_argument("--config", help="YAML config")
+    p.add_argument("overrides", nargs="*", help="key=value overrides")
 
     p = sub.add_parser("quickstart", help="the whole pipeline on the bundled data, offline on CPU")
     p.add_argument("--output-dir", default="quickstart_out")

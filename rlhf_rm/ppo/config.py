@@ -90,6 +90,9 @@ class PPOConfig:
     # --- outputs ------------------------------------------------------------------------------
     output_dir: str = "runs/ppo"
     seed: int = 0
+    # CPU threads for torch (null: torch's default). Small models on a shared CPU run much faster
+    # on one thread: several threads per process oversubscribe the cores and stall each other.
+    num_threads: int | None = None
     sample_every: int = 10  # updates between sample dumps to samples.jsonl
     num_samples: int = 4
     checkpoint_every: int = 25  # updates; 0 = only at the end

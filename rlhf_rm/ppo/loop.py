@@ -122,6 +122,8 @@ def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None)
 
     validate(cfg)
     t_start = time.monotonic()
+    if cfg.num_threads:
+        torch.set_num_threads(cfg.num_threads)
     # on a machine without accelerators, Accelerator() ignores torchrun's environment unless told
     # it is a CPU run (accelerate 1.x); with cpu=True it joins the gloo process group
     acc = accelerator or Accelerator(cpu=not _has_accelerator())
