@@ -142,23 +142,24 @@ def resolve_data_spec(spec: str | list[str]) -> str | list[str]:
     return spec
 
 
-def pairwise_accuracy(rm: RewardModel, examples, batch_size: int) -> tuple[float | None, list[float]]:
-    """Accuracy over the ranking examples' ordered pairs (ties wrong) and all reply scores."""
-    prompts = [ex.prompt for ex in examples for _ in ex.responses]
-    replies = [r for ex in examples for r in ex.responses]
-    scores = rm.score(prompts, replies, batch_size=batch_size) if replies else []
-    correct = total = 0
-    pos = 0
-    for ex in examples:
-        s = scores[pos : pos + len(ex.responses)]
-        pos += len(ex.responses)
-        if ex.kind == "pointwise":
-            continue
-        for i in range(len(s)):
-            for j in range(i + 1, len(s)):
-                correct += s[i] > s[j]
-                total += 1
-    return (correct / total if total else None), scores
+def eval_metrics(rm: RewardModel, examples, batch_size: int) -> tuple[dict[str, float], list[float]]:
+    """The evaluation report's metrics on ``examples`` (namespaced ``rm/eval_*``) and all reply scores.
+
+    The same formulas as ``rlhf-rm eval``: pair-weighted accuracy over every ordered pair (ties
+    count wrong), its bootstrap CI, calibration and length bias.
+    """
+    from rlhf_rm.evaluate import EvalData, dataset_metrics, score_data
+
+    data = EvalData.from_examples(examples, "dev")
+    scores = score_data(lambda p, r: rm.score(p, r, batch_size=batch_size), data, batch_size=None)
+    entry = dataset_metrics(data, scores, n_bootstrap=200, n_hardest=0)
+    keep = ("accuracy", "calibration/ece", "length_bias/acc_chosen_shorter", "length_bias/acc_chosen_longer",
+            "length_bias/reward_length_corr", "pointwise/spearman")
+    out = {f"rm/eval_{k.replace('/', '_')}": entry[k] for k in keep if entry.get(k) is not None}
+    if entry.get("ci95"):
+        out["rm/eval_accuracy_ci95_low"], out["rm/eval_accuracy_ci95_high"] = entry["ci95"]
+    flat = [float(x) for g in scores.groups for x in g] + [float(x) for x in scores.points]
+    return out, flat
 
 
 # ---- checkpoints ---------------------------------------------------------------------------
@@ -255,11 +256,12 @@ def train(cfg: TrainConfig) -> TrainResult:
     model, optimizer = accelerator.prepare(rm.model, optimizer)
     inner = accelerator.unwrap_model(model)
 
-    step, best_acc, history = 0, None, []
+    step, best_acc, best_step, history = 0, None, None, []
+    last_eval: tuple[int, dict, list[float]] | None = None
     ckpt = latest_checkpoint(out) if cfg.resume else None
     if ckpt is not None:
         progress = load_checkpoint(ckpt, inner, optimizer, scheduler)
-        step, best_acc = progress["step"], progress.get("best_accuracy")
+        step, best_acc, best_step = progress["step"], progress.get("best_accuracy"), progress.get("best_step")
         _log(f"resumed from {ckpt} at step {step}", main)
     writer = _tracker(cfg, out, main)
     bar = _progress(total_steps, step, cfg.progress and main)
@@ -306,11 +308,13 @@ def train(cfg: TrainConfig) -> TrainResult:
 
             # 5. evaluate, keep the best, checkpoint
             if eval_ex and (step % eval_every == 0 or step == total_steps):
-                acc, _ = pairwise_accuracy(rm, eval_ex, cfg.eval_batch_size)
-                record["rm/eval_accuracy"] = acc
+                metrics, eval_scores = eval_metrics(rm, eval_ex, cfg.eval_batch_size)
+                last_eval = (step, metrics, eval_scores)
+                record.update(metrics)
+                acc = metrics.get("rm/eval_accuracy")
                 model.train()
                 if acc is not None and (best_acc is None or acc > best_acc) and main:
-                    best_acc = acc
+                    best_acc, best_step = acc, step
                     _save_weights(inner, out / "best")
                 _log(f"step {step}: eval accuracy {acc:.4f}" if acc is not None else f"step {step}", main)
             if main and (step % cfg.logging_steps == 0 or "rm/eval_accuracy" in record):
@@ -318,22 +322,27 @@ def train(cfg: TrainConfig) -> TrainResult:
                 _write_record(out, writer, record)
             if main and (step % save_every == 0 and step < total_steps):
                 save_checkpoint(out / "checkpoints" / f"step-{step}", inner, optimizer, scheduler, step,
-                                {"best_accuracy": best_acc})
+                                {"best_accuracy": best_acc, "best_step": best_step})
                 _prune_checkpoints(out, keep=1)
             accelerator.wait_for_everyone()
     bar.close()
     train_seconds = time.time() - t_loop
 
     # 6. the final model: best weights, normalization stats on the dev split, the contract
-    if main and cfg.select_best and best_acc is not None and (out / "best").exists():
+    if cfg.select_best and best_step is not None and best_step != step and (out / "best").exists():
         _load_weights_into(inner, out / "best")
-    final_acc = None
+        last_eval = None
+    final: dict[str, float] = {}
     if eval_ex:
-        final_acc, scores = pairwise_accuracy(rm, eval_ex, cfg.eval_batch_size)
+        if last_eval is not None and last_eval[0] == step:
+            _, final, scores = last_eval
+        else:
+            final, scores = eval_metrics(rm, eval_ex, cfg.eval_batch_size)
         rm.contract.norm_mean = float(np.mean(scores))
         rm.contract.norm_std = float(np.std(scores)) or 1.0
+    final_acc = final.get("rm/eval_accuracy")
     rm.contract.metrics = {
-        "rm/eval_accuracy": final_acc, "eval_examples": len(eval_ex), "train_examples": len(train_ex),
+        **final, "eval_examples": len(eval_ex), "train_examples": len(train_ex),
         "steps": step, "skipped_rows": len(bad), "truncated": truncated, "train_eval_overlap": overlap,
     }
     if main:
