@@ -255,6 +255,9 @@ class RewardModel:
         self.model.save_pretrained(folder, safe_serialization=True)
         self.tokenizer.save_pretrained(folder)
         self.contract.save(folder)
+        from rlhf_rm.card import reward_model_card, write_card
+
+        write_card(folder, reward_model_card(self.contract))  # replaces peft's template card
 
     @classmethod
     def load(cls, path: str | Path, device: str | torch.device | None = None, dtype: str | None = None,

@@ -71,6 +71,7 @@ class TrainConfig:
     resume: bool = False
     eval_batch_size: int = 64
     progress: bool = True
+    push_to_hub: str | None = None  # a hub repo id: upload the final folder (network + token)
 
     def model_settings(self) -> ModelSettings:
         return ModelSettings(
@@ -349,6 +350,10 @@ def train(cfg: TrainConfig) -> TrainResult:
         rm.model = inner
         _save_final(rm, out)
         shutil.rmtree(out / "best", ignore_errors=True)
+        if cfg.push_to_hub:
+            from rlhf_rm.card import push_folder
+
+            _log(f"pushed to {push_folder(out, cfg.push_to_hub)}", main)
     if writer is not None:
         writer.close()
     accelerator.wait_for_everyone()

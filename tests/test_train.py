@@ -70,6 +70,8 @@ def test_training_learns_lora_changes_base_frozen(tiny_encoder_dir, tmp_path):
     assert torch.equal(untouched["encoder.layer.0.attention.self.query.weight"],
                        trained["encoder.layer.0.attention.self.query.base_layer.weight"])
     assert rm.contract.norm_std > 0 and rm.contract.metrics["rm/eval_accuracy"] == 1.0
+    card = (tmp_path / "o" / "README.md").read_text()  # the model card: base model, data, metrics
+    assert str(tiny_encoder_dir) in card and "`rm/eval_accuracy` | 1.0000" in card and str(data) in card
     log = [json.loads(x) for x in (tmp_path / "o" / "train_log.jsonl").read_text().splitlines()]
     assert log[-1]["rm/loss"] < log[0]["rm/loss"]
 
