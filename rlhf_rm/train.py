@@ -229,6 +229,8 @@ def train(cfg: TrainConfig) -> TrainResult:
     out = Path(cfg.output_dir)
     _seed_all(cfg.seed)
     t0 = time.time()
+    for warning in setup_warnings(cfg):
+        _log(f"warning: {warning}", main)
 
     # 1. data: normalized examples, bad rows reported, a dev split
     train_ex, eval_ex, bad, layouts, overlap = load_train_eval(cfg, main)
@@ -257,7 +259,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     model, optimizer = accelerator.prepare(rm.model, optimizer)
     inner = accelerator.unwrap_model(model)
 
-    step, best_acc, best_step, history = 0, None, None, []
+    step, best_acc, best_step = 0, None, None
     last_eval: tuple[int, dict, list[float]] | None = None
     ckpt = latest_checkpoint(out) if cfg.resume else None
     if ckpt is not None:
@@ -271,6 +273,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     model.train()
     t_loop = time.time()
     seen = 0
+    window = {"loss": 0.0, "steps": 0, "correct": 0.0, "pairs": 0.0}
 
     # 4. the loop: each optimizer step sees batch_size examples, split across ranks and micro-batches
     while step < total_steps:
@@ -300,10 +303,15 @@ def train(cfg: TrainConfig) -> TrainResult:
             optimizer.zero_grad(set_to_none=True)
             step += 1
             seen += batch_size
-            record = {"step": step, "rm/loss": loss_sum, "rm/lr": scheduler.get_last_lr()[0],
+            # the log shows averages over the steps since the last log line
+            window["loss"] += loss_sum
+            window["steps"] += 1
+            window["correct"] += stats["correct"]
+            window["pairs"] += stats["pairs"]
+            record = {"step": step, "rm/loss": window["loss"] / window["steps"], "rm/lr": scheduler.get_last_lr()[0],
                       "rm/seconds": time.time() - t_loop}
-            if stats["pairs"]:
-                record["rm/train_accuracy"] = stats["correct"] / stats["pairs"]
+            if window["pairs"]:
+                record["rm/train_accuracy"] = window["correct"] / window["pairs"]
             bar.update(1)
             bar.set_postfix(loss=f"{loss_sum:.4f}")
 
@@ -319,8 +327,8 @@ def train(cfg: TrainConfig) -> TrainResult:
                     _save_weights(inner, out / "best")
                 _log(f"step {step}: eval accuracy {acc:.4f}" if acc is not None else f"step {step}", main)
             if main and (step % cfg.logging_steps == 0 or "rm/eval_accuracy" in record):
-                history.append(record)
                 _write_record(out, writer, record)
+                window = dict.fromkeys(window, 0.0)
             if main and (step % save_every == 0 and step < total_steps):
                 save_checkpoint(out / "checkpoints" / f"step-{step}", inner, optimizer, scheduler, step,
                                 {"best_accuracy": best_acc, "best_step": best_step})
@@ -360,6 +368,18 @@ def train(cfg: TrainConfig) -> TrainResult:
     pps = seen / train_seconds if train_seconds > 0 else 0.0
     return TrainResult(out, step, final_acc, len(train_ex), len(eval_ex), len(bad), truncated,
                        time.time() - t0, pps, main)
+
+
+def setup_warnings(cfg: TrainConfig) -> list[str]:
+    """Settings that will work but probably not as the user meant, each with what to do."""
+    out = []
+    gpu = torch.cuda.is_available()
+    if cfg.quantization != "none" and not gpu:
+        out.append(f"no CUDA GPU found: the {cfg.quantization} bitsandbytes layers will run on the CPU, "
+                   "much slower than on a GPU; for a CPU run set quantization=none (and dtype=float32)")
+    if cfg.dtype != "float32" and not gpu:
+        out.append(f"dtype={cfg.dtype} on a CPU is slow and lossy; set dtype=float32 for CPU training")
+    return out
 
 
 def effective_batch_size(batch_size: int, n_examples: int, multiple: int) -> int:

@@ -17,13 +17,15 @@ import dataclasses
 import json
 import math
 import random
+import shutil
+import sys
 import time
 from pathlib import Path
 
 import torch
 
 from rlhf_rm.ppo import algo
-from rlhf_rm.ppo.checkpoint import latest_checkpoint, load_checkpoint, load_trainable_state, save_checkpoint, trainable_state
+from rlhf_rm.ppo.checkpoint import CHECKPOINTS, latest_checkpoint, load_checkpoint, load_trainable_state, save_checkpoint, trainable_state
 from rlhf_rm.ppo.config import PPOConfig, load_ppo_config, validate
 from rlhf_rm.ppo.dashboard import Dashboard
 from rlhf_rm.ppo.models import POLICY_ADAPTER, ActorCritic, build_actor_critic
@@ -104,6 +106,13 @@ def _batch_indices(n_prompts: int, seed: int, step: int, per_process: int, rank:
         random.Random(seed * 31 + epoch).shuffle(order)
         out.append(order[pos])
     return out
+
+
+_RUN_ONLY_KEYS = {"output_dir", "total_updates", "max_minutes", "progress", "resume", "tensorboard", "plot", "num_threads"}
+
+
+def _changed_keys(saved: dict, current: dict) -> list[str]:
+    return sorted(k for k in current if k not in _RUN_ONLY_KEYS and k in saved and saved[k] != current[k])
 
 
 def _words(text: str) -> list[str]:
@@ -188,8 +197,13 @@ def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None)
     # --- resume -------------------------------------------------------------------------------
     start_step = 0
     ckpt = latest_checkpoint(out) if cfg.resume else None
+    if not cfg.resume and main and (out / CHECKPOINTS).exists():
+        shutil.rmtree(out / CHECKPOINTS)  # a fresh start: a later resume must not pick up old state
     if ckpt is not None:
         state = load_checkpoint(ckpt)
+        changed = _changed_keys(state.get("config", {}), dataclasses.asdict(cfg))
+        if changed and main:
+            print(f"resuming {ckpt} with changed config keys: {', '.join(changed)}", file=sys.stderr)
         load_trainable_state(model, state["model"])
         optimizer.load_state_dict(state["optimizer"])
         kl_ctl.load_state_dict(state["kl_ctl"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -156,6 +157,30 @@ class ActorCritic(nn.Module):
         return super().train(False)
 
 
+def _import_peft(need_bitsandbytes: bool) -> None:
+    """Import peft; on a machine without CUDA, keep it from importing bitsandbytes.
+
+    peft imports bitsandbytes whenever it is installed (about 190 MB of resident memory on CPU,
+    more than this whole PPO run needs for a small model), although only QLoRA uses it, and
+    QLoRA needs CUDA. ``sys.modules[name] = None`` makes the import machinery report the package
+    as absent while peft checks (and caches its answer); the entry is removed right after, so
+    bitsandbytes can still be imported explicitly later.
+    """
+    if "peft" in sys.modules or "bitsandbytes" in sys.modules or need_bitsandbytes or torch.cuda.is_available():
+        import peft  # noqa: F401
+
+        return
+    sys.modules["bitsandbytes"] = None  # type: ignore[assignment]
+    try:
+        from peft import import_utils
+
+        # peft asks (and caches the answer) when it first wraps a layer: ask now, while hidden
+        import_utils.is_bnb_available()
+        import_utils.is_bnb_4bit_available()
+    finally:
+        del sys.modules["bitsandbytes"]
+
+
 def _dtype(name: str) -> torch.dtype:
     return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
 
@@ -195,6 +220,7 @@ def build_actor_critic(
         critic_lm = copy.deepcopy(lm).eval() if critic == "separate" else None
         return ActorCritic(lm, critic, lora=False, critic_lm=critic_lm, ref_lm=ref_lm)
 
+    _import_peft(need_bitsandbytes=load_in_4bit)
     from peft import LoraConfig, get_peft_model
 
     if load_in_4bit:
