@@ -16,12 +16,14 @@ pipeline loads). Three ways to score the same pairs, float32 on the CPU:
   a bare loop of model calls.
 
 Each side is warmed up on 64 pairs, then the three run interleaved 3 times (so load from other
-processes hits all three alike); the medians are compared. The cache is off.
+processes hits all three alike); the medians are compared. The cache is off. One intra-op thread
+by default (BENCH_THREADS): on a shared CPU, spinning OpenMP threads make timings noise.
 """
 
 from __future__ import annotations
 
 import glob
+import os
 import random
 import statistics
 import sys
@@ -59,6 +61,7 @@ def main() -> int:
     if not files:
         print(f"needs HH-RLHF under {SHARED / 'data' / 'hh-rlhf'}", file=sys.stderr)
         return 1
+    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
 
     from rlhf_rm.data import load_examples

@@ -12,8 +12,8 @@ each of two reward models saved with the rlhf_rm contract:
 
 Each request is POST /score with
 one (prompt, reply) pair: short single-turn HH-RLHF (helpful-base) pairs from ../shared, the
-case where dynamic batching matters. A run sends 128 requests: one client sending them one after
-another, or 16 clients (asyncio + httpx, one connection each) sending 8 each. After a warm-up,
+case where dynamic batching matters. A run sends 256 requests: one client sending them one after
+another, or 16 clients (asyncio + httpx, one open connection each) sending 16 each. After a warm-up,
 the two loads run interleaved 3 times; the median run of each is reported. The server gets one
 intra-op thread (BENCH_THREADS): the clients and the HTTP loop need the other core, and spinning
 OpenMP threads on a busy CPU make small batches slow and noisy.
@@ -33,7 +33,7 @@ import httpx
 import torch
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-REQUESTS, ROUNDS = 128, 3
+REQUESTS, ROUNDS = 256, 3
 
 
 def pairs() -> list[tuple[str, str]]:
@@ -47,21 +47,27 @@ def pairs() -> list[tuple[str, str]]:
 
 
 async def load(url: str, clients: int, data: list[tuple[str, str]]) -> tuple[float, list[float]]:
+    """Seconds for REQUESTS requests from ``clients`` concurrent clients, and each latency.
+    The clients and their connections are set up before the clock starts."""
     latencies: list[float] = []
     per_client = REQUESTS // clients
+    https = [httpx.AsyncClient(base_url=url, timeout=120) for _ in range(clients)]
+    await asyncio.gather(*(http.get("/health") for http in https))  # open the connections
 
-    async def client(k: int) -> None:
-        async with httpx.AsyncClient(base_url=url, timeout=120) as http:
-            for i in range(per_client):
-                prompt, reply = data[(k * per_client + i) % len(data)]
-                start = time.perf_counter()
-                r = await http.post("/score", json={"prompts": [prompt], "completions": [reply]})
-                latencies.append(time.perf_counter() - start)
-                r.raise_for_status()
+    async def client(k: int, http: httpx.AsyncClient) -> None:
+        for i in range(per_client):
+            prompt, reply = data[(k * per_client + i) % len(data)]
+            start = time.perf_counter()
+            r = await http.post("/score", json={"prompts": [prompt], "completions": [reply]})
+            latencies.append(time.perf_counter() - start)
+            r.raise_for_status()
 
-    start = time.perf_counter()
-    await asyncio.gather(*(client(k) for k in range(clients)))
-    return time.perf_counter() - start, latencies
+    try:
+        start = time.perf_counter()
+        await asyncio.gather(*(client(k, http) for k, http in enumerate(https)))
+        return time.perf_counter() - start, latencies
+    finally:
+        await asyncio.gather(*(http.aclose() for http in https))
 
 
 def measure(model_dir: str) -> dict[int, dict]:

@@ -83,12 +83,6 @@ def epoch_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int
     return batches
 
 
-def batch_scores(rm: RewardModel, batch: Sequence[EncodedExample]) -> torch.Tensor:
-    """Scores of all replies of a batch in one forward. Shape: (sum of replies,)."""
-    flat = [r for ex in batch for r in ex.replies]
-    return rm.forward(rm.collate(flat))
-
-
 def batch_loss(scores: torch.Tensor, batch: Sequence[EncodedExample], center_coef: float = 0.0) -> tuple[torch.Tensor, dict[str, float]]:
     """The batch's loss: each example contributes its kind's loss, weighted by example count.
 

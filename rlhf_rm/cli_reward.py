@@ -101,7 +101,8 @@ def read_scoring_rows(spec: str) -> list[dict]:
             prompt = row.get("prompt")
             if not isinstance(prompt, (str, list)) or not isinstance(reply, (str, list)):
                 raise ValueError(f"{where}: 'prompt' and 'response' must be strings or message lists")
-            out.append({"source": t.source, "row": number, "prompt": prompt, "response": as_text(reply)})
+            # the row's own columns (a score or label to compare with, ids) travel along
+            out.append({**row, "source": t.source, "row": number, "prompt": prompt, "response": as_text(reply)})
     return out
 
 

@@ -236,7 +236,8 @@ class RewardModel:
         order = sorted(range(len(items)), key=lambda i: len(items[i].input_ids), reverse=True)
         scores = [0.0] * len(items)
         was_training = self.model.training
-        self.model.eval()
+        if was_training:  # (toggling walks every module: skip it for a model already in eval mode)
+            self.model.eval()
         try:
             for start in range(0, len(order), batch_size):
                 idx = order[start : start + batch_size]
@@ -244,7 +245,8 @@ class RewardModel:
                 for i, v in zip(idx, values):
                     scores[i] = float(v)
         finally:
-            self.model.train(was_training)
+            if was_training:
+                self.model.train()
         return scores
 
     # ---- saving -------------------------------------------------------------------------

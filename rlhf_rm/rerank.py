@@ -145,8 +145,9 @@ def generate_candidates(policy, tokenizer, prompts: Sequence[Prompt], n: int,
         for start in range(0, len(order), sampling.prompts_per_batch):
             idx = order[start : start + sampling.prompts_per_batch]
             width = max(len(prompt_ids[i]) for i in idx)
-            ids = torch.tensor([[pad] * (width - len(prompt_ids[i])) + prompt_ids[i] for i in idx], device=device)
-            mask = torch.tensor([[0] * (width - len(prompt_ids[i])) + [1] * len(prompt_ids[i]) for i in idx], device=device)
+            gaps = [width - len(prompt_ids[i]) for i in idx]  # left padding: every prompt ends at `width`
+            ids = torch.tensor([[pad] * g + prompt_ids[i] for g, i in zip(gaps, idx)], device=device)
+            mask = torch.tensor([[0] * g + [1] * len(prompt_ids[i]) for g, i in zip(gaps, idx)], device=device)
             out = policy.generate(input_ids=ids, attention_mask=mask, **kwargs)  # (B * n, width + new)
             new = out[:, width:].tolist()
             for row, tokens in enumerate(new):
@@ -165,7 +166,8 @@ def _prompt_ids(tokenizer, prompt: Prompt) -> list[int]:
         return tokenizer(text, add_special_tokens=False)["input_ids"]
     if isinstance(prompt, str):
         return tokenizer(prompt)["input_ids"]  # the tokenizer's own BOS, as in pretraining
-    text = tokenizer.apply_chat_template(prompt, chat_template=ROLES_TEMPLATE, tokenize=False, add_generation_prompt=True)
+    text = tokenizer.apply_chat_template(prompt, chat_template=ROLES_TEMPLATE, tokenize=False,
+                                         add_generation_prompt=True)
     return tokenizer(text)["input_ids"]
 
 
@@ -230,9 +232,12 @@ def _prompt_rows(spec: str, need_replies: bool = False) -> list[tuple[str, dict]
     """("FILE line N", row) for a prompt (or prompt + candidates) file; None for preference data."""
     from rlhf_rm.data.read import Unparseable, read_spec
 
-    rows = [(f"{t.source} {'line' if t.line_based else 'row'} {n}", row) for t in read_spec(spec, "train") for n, row in t.rows]
+    rows = [(f"{t.source} {'line' if t.line_based else 'row'} {n}", row)
+            for t in read_spec(spec, "train") for n, row in t.rows]
     dicts = [row for _, row in rows if isinstance(row, dict)]
-    if not dicts or not all("prompt" in row for row in dicts) or any(k in row for row in dicts for k in _PREFERENCE_KEYS):
+    if not dicts or not all("prompt" in row for row in dicts):
+        return None
+    if any(k in row for row in dicts for k in _PREFERENCE_KEYS):
         return None
     if need_replies and not any(k in row for row in dicts for k in _REPLY_KEYS):
         raise ValueError(f"{spec}: rows have a prompt but no 'candidates' list to rerank")

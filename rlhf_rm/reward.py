@@ -146,8 +146,8 @@ class RewardFunction:
             rm = RewardModel.load(path, device=device, dtype=dtype)
             # merged float32 weights score like the adapter to ~1e-6; half-precision or quantized
             # weights would round the merged sum, so those keep the adapter
-            full_precision = next(rm.model.parameters()).dtype == torch.float32
-            if merge_lora and hasattr(rm.model, "merge_and_unload") and full_precision and rm.contract.quantization == "none":
+            mergeable = next(rm.model.parameters()).dtype == torch.float32 and rm.contract.quantization == "none"
+            if merge_lora and mergeable and hasattr(rm.model, "merge_and_unload"):
                 rm.model = rm.model.merge_and_unload().eval()
             models.append(rm)
         if isinstance(clip, (int, float)):

@@ -126,7 +126,8 @@ class DynamicBatcher:
     def _score(self, batch: list[_Job]) -> None:
         start = time.perf_counter()
         try:
-            rewards, scores = self.score([p for j in batch for p in j.prompts], [c for j in batch for c in j.completions])
+            prompts = [p for job in batch for p in job.prompts]
+            rewards, scores = self.score(prompts, [c for job in batch for c in job.completions])
         except Exception as err:  # noqa: BLE001 -- one bad request must not fail the others
             if len(batch) == 1:
                 batch[0].future.set_exception(err)
@@ -144,7 +145,8 @@ class DynamicBatcher:
             self.batches += 1
             self.replies += pos
         self._last_batch_requests = len(batch)
-        logger.debug("batch of %d requests / %d replies in %.1f ms", len(batch), pos, 1000 * (time.perf_counter() - start))
+        ms = 1000 * (time.perf_counter() - start)
+        logger.debug("batch of %d requests / %d replies in %.1f ms", len(batch), pos, ms)
         if time.monotonic() - self._last_log > 10:
             self._last_log = time.monotonic()
             s = self.stats()

@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from rlhf_rm.batching import batch_loss, batch_scores, encode_examples, epoch_batches
+from rlhf_rm.batching import batch_loss, encode_examples, epoch_batches
 from rlhf_rm.contract import write_json_atomic
 from rlhf_rm.model import LoraSettings, ModelSettings, RewardModel, build_reward_model
 
@@ -394,7 +394,9 @@ def effective_batch_size(batch_size: int, n_examples: int, multiple: int) -> int
 def model_scores(model, rm: RewardModel, part) -> torch.Tensor:
     """Scores of every reply in ``part`` in one forward of the (possibly DDP-wrapped) model."""
     flat = [r for ex in part for r in ex.replies]
-    batch = {k: v.to(rm.device) for k, v in rm.collate(flat).items()}
+    # lengths rounded up to a multiple of 8: few distinct shapes keep the CPU kernels' caches
+    # (and the allocator) from growing with every new batch length
+    batch = {k: v.to(rm.device) for k, v in rm.collate(flat, pad_to_multiple_of=8).items()}
     return model(**batch).logits[:, 0].float()
 
 

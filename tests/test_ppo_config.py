@@ -98,12 +98,38 @@ def test_remote_reward_speaks_the_openrlhf_protocol():
         server.shutdown()
 
 
-def test_reward_model_folder(tmp_path):
-    reward = pytest.importorskip("rlhf_rm.reward")
-    if not hasattr(reward, "RewardFunction"):
-        pytest.skip("rlhf_rm.reward.RewardFunction is not there yet")
-    with pytest.raises(Exception):
-        load_reward(str(tmp_path))  # an empty folder is no reward model
+def test_reward_model_folder_drives_a_ppo_run(tmp_path):
+    """A saved rlhf_rm reward model (a tiny BERT with its own tokenizer) as the PPO reward."""
+    pytest.importorskip("rlhf_rm.reward")
+    helpers = pytest.importorskip("helpers_reward")
+    from rlhf_rm.ppo.loop import run_ppo
+    from rlhf_rm.ppo.tiny import save_tiny_causal_lm
+
+    folder = helpers.tiny_rm()
+    fn = load_reward(folder)
+    scores = fn(["the cat", "a dog"], ["saw a ball", "ran"])
+    assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
+    lm = save_tiny_causal_lm(tmp_path / "lm")
+    cfg = PPOConfig(
+        model=str(lm),
+        reward=folder,
+        prompts=["the cat", "a dog went"],
+        eval_prompts=["he was"],
+        max_new_tokens=6,
+        stop_token_ids=[2],
+        rollout_batch_size=8,
+        total_updates=2,
+        ppo_epochs=1,
+        output_dir=str(tmp_path / "out"),
+        tensorboard=False,
+        plot=False,
+        progress=False,
+        checkpoint_every=0,
+        eval_samples_per_prompt=2,
+    )
+    out = run_ppo(cfg)
+    rows = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+    assert len(rows) == 2 and all(r["ppo/reward_std"] >= 0 for r in rows)
 
 
 class _ChatTokenizer:

@@ -40,42 +40,41 @@ def test_defaults_bind_loopback_with_a_16_mib_limit():
 
 
 def test_concurrent_clients_get_the_in_process_scores(server, rf):
-    running, app = server
-    texts = [f"{p}{r}" for p, r in zip(PROMPTS[::2], REPLIES[::2])]  # string prompts only
-    prompts = [p for p in PROMPTS[::2]]
-    expected_query = rf(prompts, REPLIES[::2])
+    running, _ = server
+    prompts, replies = PROMPTS[::2], REPLIES[::2]  # string prompts: /get_reward splits plain texts
+    queries = [p + r for p, r in zip(prompts, replies)]
+    expected_query = rf(prompts, replies)
     expected_score = rf(PROMPTS, REPLIES)
-    failures, checked = [], [0]
-    lock = threading.Lock()
+    failures, done = [], []
+
+    def one_request(http: httpx.Client, rng: random.Random) -> bool:
+        if rng.random() < 0.5:  # OpenRLHF's protocol
+            idx = rng.sample(range(len(queries)), rng.randint(1, len(queries)))
+            r = http.post("/get_reward", json={"query": [queries[i] for i in idx], "prompts": [prompts[i] for i in idx]})
+            body = r.json()
+            return (r.status_code == 200 and body["extra_logs"] == {} and body["scores"] == pytest.approx(body["rewards"])
+                    and body["rewards"] == pytest.approx([expected_query[i] for i in idx], abs=1e-5))
+        idx = rng.sample(range(len(PROMPTS)), rng.randint(1, len(PROMPTS)))
+        r = http.post("/score", json={"prompts": [PROMPTS[i] for i in idx], "completions": [REPLIES[i] for i in idx]})
+        return r.status_code == 200 and r.json()["rewards"] == pytest.approx([expected_score[i] for i in idx], abs=1e-5)
 
     def client(seed: int) -> None:
         rng = random.Random(seed)
         with httpx.Client(base_url=running.url, headers=AUTH, timeout=30) as http:
             for _ in range(50):
                 try:
-                    if rng.random() < 0.5:
-                        idx = rng.sample(range(len(texts)), rng.randint(1, len(texts)))
-                        r = http.post("/get_reward", json={"query": [texts[i] for i in idx], "prompts": [prompts[i] for i in idx]})
-                        body = r.json()
-                        ok = r.status_code == 200 and body["rewards"] == pytest.approx([expected_query[i] for i in idx], abs=1e-5)
-                        ok = ok and body["scores"] == pytest.approx(body["rewards"]) and body["extra_logs"] == {}
-                    else:
-                        idx = rng.sample(range(len(PROMPTS)), rng.randint(1, len(PROMPTS)))
-                        r = http.post("/score", json={"prompts": [PROMPTS[i] for i in idx], "completions": [REPLIES[i] for i in idx]})
-                        ok = r.status_code == 200 and r.json()["rewards"] == pytest.approx([expected_score[i] for i in idx], abs=1e-5)
-                    if not ok:
-                        failures.append((r.status_code, r.text))
+                    if not one_request(http, rng):
+                        failures.append(seed)
                 except Exception as err:  # noqa: BLE001
                     failures.append(repr(err))
-                with lock:
-                    checked[0] += 1
+                done.append(seed)
 
     threads = [threading.Thread(target=client, args=(seed,)) for seed in range(16)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert failures == [] and checked[0] == 16 * 50
+    assert failures == [] and len(done) == 16 * 50
     stats = httpx.get(f"{running.url}/metrics", headers=AUTH).json()
     assert stats["requests"] >= 800 and stats["mean_batch_requests"] > 1.0  # concurrent requests shared batches
 
