@@ -99,6 +99,16 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("ppo")
+def cmd_ppo(args: argparse.Namespace) -> int:
+    from rlhf_rm.ppo.loop import run_ppo_from_config
+
+    out = run_ppo_from_config(args.config, args.overrides)
+    if out is not None:
+        print(f"PPO run written to {out}")
+    return 0
+
+
 @command("quickstart")
 def cmd_quickstart(args: argparse.Namespace) -> int:
     from rlhf_rm.quickstart import run_quickstart
@@ -133,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="YAML config")
     p.add_argument("overrides", nargs="*", help="key=value overrides")
 
+    p = sub.add_parser("ppo", help="steer a causal LM with a reward function (PPO)")
+    p.add_argument("--config", help="YAML config (recipes/ppo_*.yaml)")
+    p.add_argument("overrides", nargs="*", help="key=value overrides")
+
     p = sub.add_parser("quickstart", help="the whole pipeline on the bundled data, offline on CPU")
     p.add_argument("--output-dir", default="quickstart_out")
 
@@ -156,9 +170,14 @@ def _quiet_libraries() -> None:
     warnings.filterwarnings("ignore", category=FutureWarning)
 
 
+def _load_subcommands() -> None:
+    import rlhf_rm.cli_reward  # noqa: F401  (registers score, rerank, serve)
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     _quiet_libraries()
+    _load_subcommands()
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

@@ -5,17 +5,13 @@
 
 Multi-process (``accelerate launch`` / ``torchrun``): each process samples its share of the
 rollout batch; advantage whitening, score normalisation, the KL controller and the metrics use
-statistics over all processes; gradients are averaged with one all-reduce per minibatch. (The
-policy's reference is its own weights with the adapter disabled, generation runs on the bare
-module and a separate critic is a second adapter of the same model -- wrapping it in DDP would
-fight all three.)
+statistics over all processes; gradients are averaged over processes (see ``distributed``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import random
 import shutil
 import sys
@@ -28,10 +24,12 @@ from rlhf_rm.ppo import algo
 from rlhf_rm.ppo.checkpoint import CHECKPOINTS, latest_checkpoint, load_checkpoint, load_trainable_state, save_checkpoint, trainable_state
 from rlhf_rm.ppo.config import PPOConfig, load_ppo_config, validate
 from rlhf_rm.ppo.dashboard import Dashboard
+from rlhf_rm.ppo.distributed import Dist, has_accelerator
 from rlhf_rm.ppo.models import POLICY_ADAPTER, ActorCritic, build_actor_critic
 from rlhf_rm.ppo.prompts import EncodedPrompt, encode_prompt, read_prompts, split_prompts
 from rlhf_rm.ppo.rewards import load_reward
 from rlhf_rm.ppo.rollout import RewardFn, Rollout, SamplingSettings, collect_rollout, make_generator
+from rlhf_rm.ppo.update import PPOSettings, ppo_update
 
 
 def run_ppo_from_config(path: str | Path | None, overrides: list[str] | None = None) -> Path:
@@ -40,54 +38,7 @@ def run_ppo_from_config(path: str | Path | None, overrides: list[str] | None = N
 
 
 # ---------------------------------------------------------------------------------------------
-# helpers that need the process group
-
-
-class _Dist:
-    """Sums and gathers over processes (a no-op with one process)."""
-
-    def __init__(self, accelerator):
-        self.acc = accelerator
-        self.n = accelerator.num_processes
-
-    def sum(self, t: torch.Tensor) -> torch.Tensor:
-        return self.acc.reduce(t.clone(), reduction="sum") if self.n > 1 else t
-
-    def gather(self, t: torch.Tensor) -> torch.Tensor:
-        return self.acc.gather(t.contiguous()) if self.n > 1 else t
-
-    def gather_objects(self, items: list) -> list:
-        if self.n == 1:
-            return items
-        from accelerate.utils import gather_object
-
-        return gather_object(items)
-
-    def mean_grads(self, params: list[torch.nn.Parameter]) -> None:
-        if self.n == 1:
-            return
-        grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
-        flat = self.acc.reduce(torch.cat([g.flatten() for g in grads]), reduction="mean")
-        offset = 0
-        for p, g in zip(params, grads):
-            p.grad = flat[offset : offset + g.numel()].view_as(g).clone()
-            offset += g.numel()
-
-    def masked_whiten(self, x: torch.Tensor, mask: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
-        """``algo.masked_whiten`` with mean and (unbiased) variance over all processes."""
-        stats = self.sum(torch.stack([(x * mask).sum(), (x * x * mask).sum(), mask.sum()]).double())
-        s, s2, n = stats.tolist()
-        mean = s / n
-        var = max(s2 / n - mean * mean, 0.0) * n / max(n - 1, 1)
-        return (x - mean) / math.sqrt(var + eps) * mask
-
-
-def _has_accelerator() -> bool:
-    if torch.cuda.is_available():
-        return True
-    xpu = getattr(torch, "xpu", None)
-    mps = getattr(torch.backends, "mps", None)
-    return bool((xpu is not None and xpu.is_available()) or (mps is not None and mps.is_available()))
+# helpers
 
 
 def _update_seed(seed: int, step: int, rank: int) -> int:
@@ -135,8 +86,8 @@ def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None)
         torch.set_num_threads(cfg.num_threads)
     # on a machine without accelerators, Accelerator() ignores torchrun's environment unless told
     # it is a CPU run (accelerate 1.x); with cpu=True it joins the gloo process group
-    acc = accelerator or Accelerator(cpu=not _has_accelerator())
-    dist = _Dist(acc)
+    acc = accelerator or Accelerator(cpu=not has_accelerator())
+    dist = Dist(acc)
     rank, n_proc, main = acc.process_index, acc.num_processes, acc.is_main_process
     device = acc.device
     out = Path(cfg.output_dir)
@@ -193,6 +144,16 @@ def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None)
     else:
         kl_ctl = algo.FixedKLController(cfg.kl_coef)
     score_moments = algo.RunningMoments()
+    hp = PPOSettings(
+        epochs=cfg.ppo_epochs,
+        minibatch_size=minibatch,
+        clip_range=cfg.clip_range,
+        clip_range_value=cfg.clip_range_value,
+        vf_coef=cfg.vf_coef,
+        ent_coef=cfg.ent_coef,
+        max_grad_norm=cfg.max_grad_norm,
+        temperature=cfg.temperature,
+    )
 
     # --- resume -------------------------------------------------------------------------------
     start_step = 0
@@ -289,34 +250,7 @@ def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None)
             advantages = dist.masked_whiten(advantages, mask)
 
         # 6. PPO epochs over shuffled minibatches: clipped policy and value losses
-        stats: dict[str, list[float]] = {k: [] for k in ("pg", "vf", "clip", "vclip", "approx_kl", "ent", "grad")}
-        input_ids, attention_mask = ro.input_ids, ro.attention_mask
-        R = ro.response_ids.shape[1]
-        for _ in range(cfg.ppo_epochs):
-            order = torch.randperm(per_process, device=device)
-            for s in range(0, per_process, minibatch):
-                idx = order[s : s + minibatch]
-                mb_mask = mask[idx]
-                fwd = model(input_ids[idx], attention_mask[idx], R)
-                new_logprobs = algo.logprobs_from_logits(fwd.logits, ro.response_ids[idx], cfg.temperature)
-                pg = algo.policy_loss(new_logprobs, ro.logprobs[idx], advantages[idx], mb_mask, cfg.clip_range)
-                vf = algo.value_loss(fwd.values.float(), ro.values[idx], returns[idx], mb_mask, cfg.clip_range_value)
-                loss = pg.loss + cfg.vf_coef * vf.loss
-                if cfg.ent_coef:
-                    entropy = algo.masked_mean(algo.entropy_from_logits(fwd.logits, cfg.temperature), mb_mask)
-                    loss = loss - cfg.ent_coef * entropy
-                    stats["ent"].append(entropy.item())
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                dist.mean_grads(params)
-                grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
-                optimizer.step()
-                stats["pg"].append(pg.loss.item())
-                stats["vf"].append(vf.loss.item())
-                stats["clip"].append(pg.clipfrac.item())
-                stats["vclip"].append(vf.clipfrac.item())
-                stats["approx_kl"].append(pg.approx_kl.item())
-                stats["grad"].append(grad_norm.item())
+        train_stats = ppo_update(model, optimizer, params, ro, advantages, returns, hp, dist)
 
         # 7. KL controller: move the coefficient toward the target with this update's KL
         seq_kl = (ro.logprobs - ro.ref_logprobs).mul(mask).sum(1)  # (B,) k1, summed over the reply
@@ -341,9 +275,6 @@ def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None)
         # 8. the dashboard
         shaped = dist.gather(rewards.sum(1))
         completions = dist.gather_objects(ro.completions)
-        local = torch.tensor([sum(v) / max(len(v), 1) for v in stats.values()], device=device, dtype=torch.float64)
-        local_means = (dist.sum(local) / n_proc).tolist()
-        pg_m, vf_m, clip_m, vclip_m, akl_m, ent_m, grad_m = local_means
         metrics = {
             "step": step,
             "ppo/reward_mean": all_scores.mean().item(),
@@ -359,20 +290,20 @@ def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None)
             "ppo/response_length": n_tokens / n_seq,
             "ppo/no_stop_frac": n_open / n_seq,
             "ppo/distinct2": algo.distinct_n([_words(c) for c in completions], 2),
-            "ppo/policy_loss": pg_m,
-            "ppo/value_loss": vf_m,
-            "ppo/clipfrac": clip_m,
-            "ppo/value_clipfrac": vclip_m,
-            "ppo/approx_kl": akl_m,
+            "ppo/policy_loss": train_stats["policy_loss"],
+            "ppo/value_loss": train_stats["value_loss"],
+            "ppo/clipfrac": train_stats["clipfrac"],
+            "ppo/value_clipfrac": train_stats["value_clipfrac"],
+            "ppo/approx_kl": train_stats["approx_kl"],
             "ppo/explained_variance": algo.explained_variance(ro.values, returns, mask),
             "ppo/value_mean": algo.masked_mean(ro.values, mask).item(),
-            "ppo/grad_norm": grad_m,
+            "ppo/grad_norm": train_stats["grad_norm"],
             "time/rollout_s": t_rollout,
             "time/update_s": time.monotonic() - t0,
             "time/elapsed_s": time.monotonic() - t_start,
         }
         if cfg.ent_coef:
-            metrics["ppo/entropy_train"] = ent_m
+            metrics["ppo/entropy_train"] = train_stats["entropy"]
         if dash is not None:
             dash.log(metrics)
             if cfg.sample_every and (step == 1 or step % cfg.sample_every == 0):
@@ -381,11 +312,8 @@ def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None)
 
         if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < cfg.total_updates:
             checkpoint(step)
-        # a time budget: every process must agree to stop, so the main process decides
-        over = torch.tensor(
-            float(cfg.max_minutes is not None and time.monotonic() - t_start > 60.0 * cfg.max_minutes), device=device
-        )
-        if dist.sum(over).item() > 0:
+        # the time budget: all processes stop together, after the same update
+        if dist.any(cfg.max_minutes is not None and time.monotonic() - t_start > 60.0 * cfg.max_minutes):
             if dash is not None:
                 dash.note(f"max_minutes={cfg.max_minutes} reached after update {step}; stopping")
             break

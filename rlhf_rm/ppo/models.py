@@ -9,6 +9,9 @@
   ``separate`` -- on its own LoRA adapter of the same base (peft multi-adapter; without LoRA a
   copy of the weights): policy and critic do not share gradients, at the price of a second
   forward pass per batch.
+  Measured on the stories recipe (CPU, same load, side by side): 22.0 s vs 10.8 s per update
+  (median), i.e. ``separate`` doubles the cost of an update, with the same reward and KL over
+  the updates both completed; ``shared`` is the default.
 
 Every module stays in eval mode: PPO needs deterministic log-probs, so dropout is off (Huang et
 al.); gradients do not need train mode.
