@@ -113,7 +113,7 @@ def cmd_ppo(args: argparse.Namespace) -> int:
 def cmd_quickstart(args: argparse.Namespace) -> int:
     from rlhf_rm.quickstart import run_quickstart
 
-    run_quickstart(args.output_dir)
+    run_quickstart(args.output_dir, policy=args.policy, n=args.n)
     return 0
 
 
@@ -148,7 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("overrides", nargs="*", help="key=value overrides")
 
     p = sub.add_parser("quickstart", help="the whole pipeline on the bundled data, offline on CPU")
-    p.add_argument("--output-dir", default="quickstart_out")
+    p.add_argument("--output-dir", default="quickstart_out", help="artifacts; finished steps are reused")
+    p.add_argument("--policy", default=None, help="a causal LM folder or hub id instead of the tiny pretrained one")
+    p.add_argument("--n", type=int, default=8, help="best-of-n candidates per prompt")
 
     for register in _EXTRA_PARSERS:
         register(sub)
@@ -164,6 +166,7 @@ def _quiet_libraries() -> None:
     import warnings
 
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # weight-loading and datasets.map bars
     logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", message=".*kernels.*")
     warnings.filterwarnings("ignore", category=UserWarning, module="peft")

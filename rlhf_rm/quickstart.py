@@ -1,13 +1,21 @@
 """``rlhf-rm quickstart``: the whole idea on a laptop CPU, offline, in a few minutes.
 
-Each step writes its artifacts under ``--output-dir`` with a hash of its configuration; a second
-run reuses every finished step whose configuration is unchanged.
+1. a reward model (MiniLM-L6 + LoRA) learns from the bundled English/Chinese preference pairs;
+2. a small policy is prepared by pretraining a tiny causal LM on the bundled dialogue text
+   (the original design's unsupervised stage), unless ``--policy`` names one;
+3. best-of-n: the policy's sampled replies are reranked by the reward model;
+4. PPO steers the policy with the reward model;
+5. a report folder (Markdown + plots) gathers it all.
+
+Each step writes its artifacts under ``--output-dir`` with a hash of its configuration (which
+includes the hashes of the steps it builds on); a second run reuses every unchanged step.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sys
 import time
 from dataclasses import asdict
@@ -17,6 +25,7 @@ from typing import Any, Callable
 from rlhf_rm.contract import write_json_atomic
 
 STAMP = ".rlhf_rm_step.json"
+EVAL_FRACTION, SEED = 0.2, 0
 
 
 def say(msg: str = "") -> None:
@@ -35,51 +44,260 @@ def cached_step(folder: Path, config: dict[str, Any], run: Callable[[], dict[str
         saved = json.loads(stamp.read_text())
         if saved.get("hash") == key:
             return saved["result"], True
+    if folder.exists():
+        shutil.rmtree(folder)  # a stale or unfinished step starts afresh
     result = run()
     write_json_atomic(stamp, {"hash": key, "config": config, "result": result})
     return result, False
 
 
-def rm_config(out: Path):
-    from rlhf_rm.config import load_config
-    from rlhf_rm.train import TrainConfig
+def step_key(folder: Path) -> str:
+    return json.loads((folder / STAMP).read_text())["hash"]
 
-    # the bundled set: 750 pairs; 20% of its prompts are held out and never seen in training
-    return load_config(TrainConfig, None, [
-        "model=minilm", "train_data=default", f"output_dir={out}", "eval_fraction=0.2", "seed=0",
-        "max_length=128", "max_response_tokens=64", "num_epochs=3", "batch_size=16",
+
+# ---- the data split ----------------------------------------------------------------------
+
+def bundled_split() -> tuple[list, list]:
+    """The bundled set split by prompt exactly as reward-model training splits it."""
+    from rlhf_rm.data import load_examples, split_dev
+    from rlhf_rm.resources import default_prefs_path
+
+    return split_dev(load_examples(str(default_prefs_path())).examples, EVAL_FRACTION, SEED)
+
+
+def single_turn_prompts(examples, limit: int | None = None, lang_ascii: bool = True) -> list[str]:
+    """Distinct one-turn English prompts (the small policy's BPE saw English and Chinese alike,
+    but the MiniLM reward model reads English only)."""
+    out: list[str] = []
+    for ex in examples:
+        if len(ex.prompt) == 1 and (not lang_ascii or ex.prompt[0]["content"].isascii()):
+            text = ex.prompt[0]["content"]
+            if text not in out:
+                out.append(text)
+    return out[:limit] if limit else out
+
+
+# ---- steps -------------------------------------------------------------------------------
+
+def step_reward_model(out: Path) -> tuple[dict[str, Any], bool]:
+    from rlhf_rm.config import load_config
+    from rlhf_rm.train import TrainConfig, train
+
+    # 20% of the bundled prompts are held out and never seen in training (select_best off)
+    cfg = load_config(TrainConfig, None, [
+        "model=minilm", "train_data=default", f"output_dir={out}", f"eval_fraction={EVAL_FRACTION}",
+        f"seed={SEED}", "max_length=128", "max_response_tokens=64", "num_epochs=2", "batch_size=16",
         "learning_rate=1e-3", "lora.r=16", "lora.alpha=32", "select_best=false", "progress=true",
     ])
-
-
-def step_reward_model(out: Path) -> dict[str, Any]:
-    from rlhf_rm.train import train
-
-    cfg = rm_config(out / "reward_model")
 
     def run() -> dict[str, Any]:
         result = train(cfg)
         return {"heldout_accuracy": result.eval_accuracy, "heldout_pairs": result.eval_examples,
                 "train_pairs": result.train_examples, "seconds": round(result.seconds, 1)}
 
-    return cached_step(out / "reward_model", asdict(cfg), run)
+    return cached_step(out, asdict(cfg), run)
 
 
-def run_quickstart(output_dir: str = "quickstart_out") -> dict[str, Any]:
+def step_policy(out: Path) -> tuple[dict[str, Any], bool]:
+    from rlhf_rm.config import load_config
+    from rlhf_rm.pretrain import PretrainConfig, pretrain
+
+    cfg = load_config(PretrainConfig, None, [
+        "model=new", "data=default", f"output_dir={out}", "max_length=160", "batch_size=32",
+        "learning_rate=2e-3", "num_epochs=6", "seed=0", "progress=true",
+    ])
+
+    def run() -> dict[str, Any]:
+        t = time.time()
+        pretrain(cfg)
+        shutil.rmtree(out / "checkpoints", ignore_errors=True)
+        return {"seconds": round(time.time() - t, 1)}
+
+    return cached_step(out, asdict(cfg), run)
+
+
+def step_rerank(out: Path, rm_dir: Path, policy_dir: Path, prompts: list[str], n: int) -> tuple[dict[str, Any], bool]:
+    config = {"rm": step_key(rm_dir), "policy": step_key(policy_dir), "prompts": prompts, "n": n,
+              "max_new_tokens": 40, "temperature": 1.0, "seed": 0}
+
+    def run() -> dict[str, Any]:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from rlhf_rm.evaluate import bon_curve
+        from rlhf_rm.rerank import Sampling, best_of_n
+        from rlhf_rm.reward import RewardFunction
+
+        torch.manual_seed(0)
+        # cache on: the curve below scores the same candidates again
+        reward = RewardFunction.from_pretrained(str(rm_dir), cache=True)
+        policy = AutoModelForCausalLM.from_pretrained(policy_dir)
+        tok = AutoTokenizer.from_pretrained(policy_dir)
+        results = best_of_n(reward, prompts, policy=policy, tokenizer=tok, n=n,
+                            sampling=Sampling(temperature=1.0, max_new_tokens=40))
+        out.mkdir(parents=True, exist_ok=True)
+        with open(out / "rerank.jsonl", "w", encoding="utf-8") as f:
+            for r in results:
+                f.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+        mean_all = sum(c.score for r in results for c in r.candidates) / sum(len(r.candidates) for r in results)
+        mean_best = sum(r.best_score for r in results) / len(results)
+        candidates = [[c.text for c in r.candidates] for r in results]
+        # the reward model is both proxy and judge here (no gold labels offline): the curve
+        # shows how fast best-of-n climbs the reward against its analytic KL
+        curve = bon_curve(candidates, reward, reward, prompts, ns=tuple(2**i for i in range(n.bit_length()) if 2**i <= n),
+                          report_dir=out)
+        return {"mean_random": mean_all, "mean_best_of_n": mean_best, "gain": mean_best - mean_all,
+                "n": n, "prompts": len(prompts),
+                "examples": [{"prompt": r.prompt, "best": r.best_text, "best_score": r.best_score,
+                              "worst": min(r.candidates, key=lambda c: c.score).text,
+                              "worst_score": min(c.score for c in r.candidates)} for r in results[:4]],
+                "curve": curve}
+
+    return cached_step(out, config, run)
+
+
+def step_ppo(out: Path, rm_dir: Path, policy_dir: Path, train_prompts: list[str], eval_prompts: list[str]) -> tuple[dict[str, Any], bool]:
+    from rlhf_rm.ppo.config import load_ppo_config
+
+    overrides = [
+        f"model={policy_dir}", f"reward={rm_dir}", f"output_dir={out}", "max_new_tokens=40",
+        "total_updates=40", "rollout_batch_size=32", "num_minibatches=2", "ppo_epochs=2",
+        "learning_rate=1e-3", "kl_coef=0.05", "kl_target=6.0", "kl_horizon=1000", "lora.enabled=false",
+        "sample_every=10", "checkpoint_every=0", "eval_samples_per_prompt=2", "max_minutes=5",
+        "seed=0", "tensorboard=false",
+    ]
+    cfg = load_ppo_config(None, overrides)
+    cfg.prompts = train_prompts
+    cfg.eval_prompts = eval_prompts
+    config = {"rm": step_key(rm_dir), "policy": step_key(policy_dir), "ppo": asdict(cfg)}
+
+    def run() -> dict[str, Any]:
+        from rlhf_rm.ppo.loop import run_ppo
+
+        run_ppo(cfg)
+        ev = json.loads((out / "eval.json").read_text())
+        metrics = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+        return {"start_reward": ev["start_reward_mean"], "tuned_reward": ev["tuned_reward_mean"],
+                "reward_gain": ev["tuned_reward_mean"] - ev["start_reward_mean"], "win_rate": ev["win_rate"],
+                "updates": len(metrics), "final_kl": metrics[-1].get("ppo/kl") if metrics else None,
+                "examples": ev.get("examples", [])[:4]}
+
+    return cached_step(out, config, run)
+
+
+def step_rm_report(out: Path, rm_dir: Path, heldout_file: Path) -> tuple[dict[str, Any], bool]:
+    config = {"rm": step_key(rm_dir), "data": heldout_file.read_text(encoding="utf-8")}
+
+    def run() -> dict[str, Any]:
+        from rlhf_rm.evaluate import evaluate
+        from rlhf_rm.reward import RewardFunction
+
+        report = evaluate({"reward_model": RewardFunction.from_pretrained(str(rm_dir))}, [str(heldout_file)],
+                          report_dir=str(out), progress=False)
+        entry = next(iter(report["datasets"].values()))
+        return {"accuracy": entry["accuracy"], "ece": entry.get("calibration/ece"), "ci95": entry.get("ci95")}
+
+    return cached_step(out, config, run)
+
+
+# ---- the story ---------------------------------------------------------------------------
+
+def write_heldout(examples, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        for ex in examples:
+            f.write(json.dumps({"prompt": ex.prompt, "chosen": ex.responses[0], "rejected": ex.responses[1]},
+                               ensure_ascii=False) + "\n")
+    return path
+
+
+def run_quickstart(output_dir: str = "quickstart_out", policy: str | None = None, n: int = 8) -> dict[str, Any]:
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    say("rlhf_rm quickstart — offline, CPU\n")
-    say("1/1 Reward model: MiniLM-L6 + LoRA learns human-style preferences from the bundled")
-    say("    English/Chinese dialogue pairs (helpful, correct, polite, safe replies preferred).")
-    rm, reused = step_reward_model(out)
-    say(f"    {'reused' if reused else 'trained'}: {rm['train_pairs']} training pairs; "
-        f"accuracy on {rm['heldout_pairs']} held-out pairs = {rm['heldout_accuracy']:.3f}\n")
-    summary = {"rm/heldout_accuracy": rm["heldout_accuracy"], "seconds": round(time.time() - t0, 1)}
+    train_ex, heldout_ex = bundled_split()
+    say("rlhf_rm quickstart — offline, on this CPU\n")
+
+    say("1/5 Reward model: MiniLM-L6 + LoRA learns human-style preferences from the bundled")
+    say("    English/Chinese dialogue pairs (helpful, correct, polite and safe replies preferred).")
+    rm, reused = step_reward_model(out / "reward_model")
+    say(f"    {'reused' if reused else 'trained'}: {rm['train_pairs']} training pairs; accuracy on "
+        f"{rm['heldout_pairs']} held-out pairs = {rm['heldout_accuracy']:.3f} (chance 0.5)\n")
+
+    say("2/5 Policy: " + ("using " + policy if policy else
+                          "a tiny causal LM (0.9M parameters) pretrained on the bundled dialogue text,"))
+    if policy:
+        policy_dir = Path(policy)
+        if not (policy_dir / STAMP).exists():
+            write_json_atomic(policy_dir / STAMP, {"hash": config_hash({"path": str(policy_dir.resolve())}),
+                                                   "config": {}, "result": {}})
+    else:
+        say("    the original design's unsupervised stage (next-token prediction).")
+        pol, reused = step_policy(out / "policy")
+        policy_dir = out / "policy"
+        say(f"    {'reused' if reused else 'pretrained'} in {pol['seconds']:.0f}s\n")
+
+    eval_prompts = single_turn_prompts(heldout_ex, limit=24)
+    train_prompts = single_turn_prompts(train_ex)
+    say(f"3/5 Best-of-{n}: sample {n} replies for each of {len(eval_prompts)} held-out prompts, rerank by the reward model.")
+    rr, reused = step_rerank(out / "rerank", out / "reward_model", policy_dir, eval_prompts, n)
+    say(f"    mean reward of a random sample {rr['mean_random']:+.3f} -> of the best of {n} {rr['mean_best_of_n']:+.3f}")
+    ex = rr["examples"][0]
+    say(f"    e.g. {ex['prompt']!r}\n      best  ({ex['best_score']:+.2f}): {ex['best'][:100]!r}\n"
+        f"      worst ({ex['worst_score']:+.2f}): {ex['worst'][:100]!r}\n")
+
+    say(f"4/5 PPO: steer the policy with the reward model on {len(train_prompts)} training prompts (KL-controlled).")
+    ppo, reused = step_ppo(out / "ppo", out / "reward_model", policy_dir, train_prompts, eval_prompts)
+    say(f"    {'reused' if reused else 'trained'}: {ppo['updates']} updates; held-out mean reward "
+        f"{ppo['start_reward']:+.3f} -> {ppo['tuned_reward']:+.3f} (win rate {ppo['win_rate']:.2f}, final KL {ppo['final_kl']:.2f})\n")
+
+    say("5/5 Report: reward-model accuracy and calibration, best-of-n curve, PPO curves, samples.")
+    heldout_file = write_heldout(heldout_ex, out / "report" / "heldout_pairs.jsonl")
+    rep, _ = step_rm_report(out / "report" / "reward_model", out / "reward_model", heldout_file)
+    write_report(out, rm, rr, ppo, rep)
+    summary = {"rm/heldout_accuracy": rm["heldout_accuracy"], "rerank/gain": rr["gain"],
+               "ppo/reward_gain": ppo["reward_gain"], "seconds": round(time.time() - t0, 1)}
     write_json_atomic(out / "summary.json", summary)
-    say(f"artifacts in {out}/ (reward model in {out}/reward_model)")
-    say(f"rm/heldout_accuracy={rm['heldout_accuracy']:.4f}")
+    say(f"    report: {out / 'report' / 'report.md'}\n")
+    say(f"rm/heldout_accuracy={summary['rm/heldout_accuracy']:.4f}")
+    say(f"rerank/gain={summary['rerank/gain']:.4f}")
+    say(f"ppo/reward_gain={summary['ppo/reward_gain']:.4f}")
+    say(f"quickstart/seconds={summary['seconds']:.0f}")
     return summary
+
+
+def write_report(out: Path, rm: dict, rr: dict, ppo: dict, rep: dict) -> None:
+    report = out / "report"
+    report.mkdir(parents=True, exist_ok=True)
+    for src, name in ((out / "rerank" / "bon_curve.png", "bon_curve.png"), (out / "ppo" / "ppo.png", "ppo.png")):
+        if src.exists():
+            shutil.copyfile(src, report / name)
+    lines = [
+        "# rlhf_rm quickstart report", "",
+        "## 1. Reward model", "",
+        f"MiniLM-L6 + LoRA trained on {rm['train_pairs']} bundled preference pairs. Held-out accuracy "
+        f"(pairs whose prompts were never trained on): **{rep['accuracy']:.3f}** "
+        f"(95% CI {rep['ci95']}), expected calibration error {rep['ece']:.3f}.", "",
+        "![calibration](reward_model/calibration.png) ![margins](reward_model/margins.png) "
+        "![length bias](reward_model/length_bias.png)", "",
+        "Full evaluation: [reward_model/report.md](reward_model/report.md)", "",
+        f"## 2. Best-of-{rr['n']} reranking", "",
+        f"Mean reward of a random sample {rr['mean_random']:+.3f}; of the best of {rr['n']} "
+        f"{rr['mean_best_of_n']:+.3f} (gain {rr['gain']:+.3f}) over {rr['prompts']} held-out prompts.", "",
+        "![best-of-n](bon_curve.png)", "",
+        "| prompt | best reply (score) | worst reply (score) |", "|---|---|---|",
+        *[f"| {e['prompt']} | {e['best'][:120]} ({e['best_score']:+.2f}) | {e['worst'][:120]} ({e['worst_score']:+.2f}) |"
+          .replace("\n", " ") for e in rr["examples"]], "",
+        "## 3. PPO", "",
+        f"{ppo['updates']} updates. Held-out mean reward {ppo['start_reward']:+.3f} -> {ppo['tuned_reward']:+.3f} "
+        f"(gain {ppo['reward_gain']:+.3f}, win rate {ppo['win_rate']:.2f}); final KL to the reference "
+        f"{ppo['final_kl']:.2f} nats.", "",
+        "![ppo](ppo.png)", "",
+        "| prompt | before | after |", "|---|---|---|",
+        *[f"| {e.get('prompt')} | {str(e.get('start'))[:120]} | {str(e.get('tuned'))[:120]} |".replace("\n", " ")
+          for e in ppo["examples"]], "",
+    ]
+    (report / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -6,11 +6,22 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+import torch
 
 from rlhf_rm.config import ConfigError
 from rlhf_rm.ppo.config import PPOConfig, load_ppo_config
 from rlhf_rm.ppo.prompts import encode_prompt, read_prompts, split_prompts, transcript
 from rlhf_rm.ppo.rewards import RemoteReward, load_reward, story_positivity, word_count, words
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny models run fastest on one thread, and a busy CI machine makes more threads stall."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPES = sorted((REPO / "recipes").glob("ppo_*.yaml"))

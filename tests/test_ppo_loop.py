@@ -4,11 +4,22 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from rlhf_rm.ppo.config import PPOConfig, PolicyLora
 from rlhf_rm.ppo.loop import run_ppo
 from rlhf_rm.ppo.rewards import word_count
 from rlhf_rm.ppo.tiny import save_tiny_causal_lm
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny models run fastest on one thread, and a busy CI machine makes more threads stall."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 STORIES = SHARED / "models" / "stories260K"

@@ -9,6 +9,15 @@ from rlhf_rm.ppo.rollout import MergedHFGenerator, SamplingSettings, generation_
 from rlhf_rm.ppo.tiny import save_tiny_causal_lm
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny models run fastest on one thread, and a busy CI machine makes more threads stall."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def tiny_lm(tmp_path_factory):
     return str(save_tiny_causal_lm(tmp_path_factory.mktemp("tiny") / "lm"))

@@ -75,15 +75,26 @@ def _words(text: str) -> list[str]:
 
 
 def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None) -> Path:
-    """Train a policy with PPO against ``reward_fn`` (default: the config's ``reward``)."""
+    """Train a policy with PPO against ``reward_fn`` (default: the config's ``reward``).
+
+    Writes everything under ``cfg.output_dir`` and returns it.
+    """
+    threads = torch.get_num_threads()
+    if cfg.num_threads:
+        torch.set_num_threads(cfg.num_threads)
+    try:
+        return _run_ppo(cfg, reward_fn, accelerator)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None, accelerator) -> Path:
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     from transformers import AutoTokenizer
 
     validate(cfg)
     t_start = time.monotonic()
-    if cfg.num_threads:
-        torch.set_num_threads(cfg.num_threads)
     # on a machine without accelerators, Accelerator() ignores torchrun's environment unless told
     # it is a CPU run (accelerate 1.x); with cpu=True it joins the gloo process group
     acc = accelerator or Accelerator(cpu=not has_accelerator())
