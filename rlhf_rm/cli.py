@@ -166,7 +166,8 @@ def _quiet_libraries() -> None:
     import warnings
 
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # weight-loading and datasets.map bars
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # transformers weight-loading bars
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")  # datasets.map bars
     logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", message=".*kernels.*")
     warnings.filterwarnings("ignore", category=UserWarning, module="peft")
@@ -195,4 +196,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m rlhf_rm.cli`: run the importable module, where every subcommand is registered
+    from rlhf_rm.cli import main as _main
+
+    sys.exit(_main())

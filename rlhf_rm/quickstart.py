@@ -102,9 +102,13 @@ def step_policy(out: Path) -> tuple[dict[str, Any], bool]:
     from rlhf_rm.config import load_config
     from rlhf_rm.pretrain import PretrainConfig, pretrain
 
+    # English transcripts only: the MiniLM reward model reads English, and a byte-level BPE this
+    # small spends its capacity badly on a second script
+    text_file = out.parent / "policy_text.jsonl"
+    write_pairs_file(bundled_english(), text_file)
     cfg = load_config(PretrainConfig, None, [
-        "model=new", "data=default", f"output_dir={out}", "max_length=160", "batch_size=32",
-        "learning_rate=2e-3", "num_epochs=6", "seed=0", "progress=true",
+        "model=new", f"data={text_file}", f"output_dir={out}", "max_length=128", "batch_size=32",
+        "learning_rate=2e-3", "num_epochs=8", "seed=0", "progress=true",
     ])
 
     def run() -> dict[str, Any]:
@@ -166,9 +170,12 @@ def step_ppo(out: Path, rm_dir: Path, policy_dir: Path, train_prompts: list[str]
         "sample_every=10", "checkpoint_every=0", "eval_samples_per_prompt=2", "max_minutes=5",
         "seed=0", "tensorboard=false",
     ]
-    cfg = load_ppo_config(None, overrides)
-    cfg.prompts = train_prompts
-    cfg.eval_prompts = eval_prompts
+    import yaml
+
+    prompts_yaml = out.parent / "ppo_prompts.yaml"
+    prompts_yaml.write_text(yaml.safe_dump({"prompts": train_prompts, "eval_prompts": eval_prompts},
+                                           allow_unicode=True), encoding="utf-8")
+    cfg = load_ppo_config(prompts_yaml, overrides)
     config = {"rm": step_key(rm_dir), "policy": step_key(policy_dir), "ppo": asdict(cfg)}
 
     def run() -> dict[str, Any]:
@@ -202,7 +209,13 @@ def step_rm_report(out: Path, rm_dir: Path, heldout_file: Path) -> tuple[dict[st
 
 # ---- the story ---------------------------------------------------------------------------
 
-def write_heldout(examples, path: Path) -> Path:
+def bundled_english() -> list:
+    """English examples of the training split (held-out prompts stay unseen by the policy too)."""
+    train_ex, _ = bundled_split()
+    return [ex for ex in train_ex if all(m["content"].isascii() for m in ex.prompt)]
+
+
+def write_pairs_file(examples, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         for ex in examples:
@@ -252,7 +265,7 @@ def run_quickstart(output_dir: str = "quickstart_out", policy: str | None = None
         f"{ppo['start_reward']:+.3f} -> {ppo['tuned_reward']:+.3f} (win rate {ppo['win_rate']:.2f}, final KL {ppo['final_kl']:.2f})\n")
 
     say("5/5 Report: reward-model accuracy and calibration, best-of-n curve, PPO curves, samples.")
-    heldout_file = write_heldout(heldout_ex, out / "report" / "heldout_pairs.jsonl")
+    heldout_file = write_pairs_file(heldout_ex, out / "report" / "heldout_pairs.jsonl")
     rep, _ = step_rm_report(out / "report" / "reward_model", out / "reward_model", heldout_file)
     write_report(out, rm, rr, ppo, rep)
     summary = {"rm/heldout_accuracy": rm["heldout_accuracy"], "rerank/gain": rr["gain"],

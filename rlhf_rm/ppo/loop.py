@@ -11,6 +11,7 @@ statistics over all processes; gradients are averaged over processes (see ``dist
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import random
 import shutil
@@ -46,17 +47,18 @@ def _update_seed(seed: int, step: int, rank: int) -> int:
     return (seed * 1_000_003 + step * 7919 + rank * 104_729) % (2**31 - 1)
 
 
+@functools.lru_cache(maxsize=4)
+def _epoch_order(n_prompts: int, seed: int, epoch: int) -> tuple[int, ...]:
+    order = list(range(n_prompts))
+    random.Random(seed * 31 + epoch).shuffle(order)
+    return tuple(order)
+
+
 def _batch_indices(n_prompts: int, seed: int, step: int, per_process: int, rank: int, n_proc: int) -> list[int]:
     """Prompts for this update: passes over seeded shuffles of all prompts (each used once per pass)."""
     global_batch = per_process * n_proc
     start = (step - 1) * global_batch + rank * per_process
-    out = []
-    for k in range(start, start + per_process):
-        epoch, pos = divmod(k, n_prompts)
-        order = list(range(n_prompts))
-        random.Random(seed * 31 + epoch).shuffle(order)
-        out.append(order[pos])
-    return out
+    return [_epoch_order(n_prompts, seed, k // n_prompts)[k % n_prompts] for k in range(start, start + per_process)]
 
 
 _RUN_ONLY_KEYS = {"output_dir", "total_updates", "max_minutes", "progress", "resume", "tensorboard", "plot", "num_threads"}

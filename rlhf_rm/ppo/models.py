@@ -9,9 +9,12 @@
   ``separate`` -- on its own LoRA adapter of the same base (peft multi-adapter; without LoRA a
   copy of the weights): policy and critic do not share gradients, at the price of a second
   forward pass per batch.
-  Measured on the stories recipe (CPU, same load, side by side): 22.0 s vs 10.8 s per update
-  (median), i.e. ``separate`` doubles the cost of an update, with the same reward and KL over
-  the updates both completed; ``shared`` is the default.
+  Measured on the stories recipe (CPU, 60 updates, both runs side by side): the same learning
+  per update (last 10% of updates: reward 0.079 shared vs 0.076 separate at KL 4.6 vs 4.5;
+  held-out win rate 0.84 vs 0.86), but the separate critic's optimisation phase took 1.8x as
+  long (median 10.3 s vs 5.8 s) and its values explained less of the returns (explained
+  variance 0.14 vs 0.23).
+  ``shared`` is the default.
 
 Every module stays in eval mode: PPO needs deterministic log-probs, so dropout is off (Huang et
 al.); gradients do not need train mode.
