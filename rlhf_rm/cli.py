@@ -109,6 +109,14 @@ def cmd_ppo(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("chat")
+def cmd_chat(args: argparse.Namespace) -> int:
+    from rlhf_rm.chat import chat
+
+    chat(args.policy, args.reward, n=args.n, max_new_tokens=args.max_new_tokens, temperature=args.temperature)
+    return 0
+
+
 @command("quickstart")
 def cmd_quickstart(args: argparse.Namespace) -> int:
     from rlhf_rm.quickstart import run_quickstart
@@ -146,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ppo", help="steer a causal LM with a reward function (PPO)")
     p.add_argument("--config", help="YAML config (recipes/ppo_*.yaml)")
     p.add_argument("overrides", nargs="*", help="key=value overrides")
+
+    p = sub.add_parser("chat", help="talk to a policy; optional best-of-n reranking by a reward model")
+    p.add_argument("--policy", required=True, help="causal LM folder or hub id")
+    p.add_argument("--reward", default=None, help="reward-model folder: rerank each reply")
+    p.add_argument("--n", type=int, default=4, help="candidates per reply when --reward is given")
+    p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--temperature", type=float, default=0.8)
 
     p = sub.add_parser("quickstart", help="the whole pipeline on the bundled data, offline on CPU")
     p.add_argument("--output-dir", default="quickstart_out", help="artifacts; finished steps are reused")

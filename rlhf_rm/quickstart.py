@@ -108,7 +108,7 @@ def step_policy(out: Path) -> tuple[dict[str, Any], bool]:
     write_pairs_file(bundled_english(), text_file)
     cfg = load_config(PretrainConfig, None, [
         "model=new", f"data={text_file}", f"output_dir={out}", "max_length=128", "batch_size=32",
-        "learning_rate=2e-3", "num_epochs=8", "seed=0", "progress=true",
+        "learning_rate=2e-3", "num_epochs=12", "seed=0", "progress=true",
     ])
 
     def run() -> dict[str, Any]:
@@ -165,10 +165,11 @@ def step_ppo(out: Path, rm_dir: Path, policy_dir: Path, train_prompts: list[str]
 
     overrides = [
         f"model={policy_dir}", f"reward={rm_dir}", f"output_dir={out}", "max_new_tokens=40",
-        "total_updates=40", "rollout_batch_size=32", "num_minibatches=2", "ppo_epochs=2",
-        "learning_rate=1e-3", "kl_coef=0.05", "kl_target=6.0", "kl_horizon=1000", "lora.enabled=false",
+        "total_updates=60", "rollout_batch_size=32", "num_minibatches=2", "ppo_epochs=4",
+        "learning_rate=5e-4", "lora.enabled=true", "lora.r=8", "lora.alpha=16",
+        "kl_coef=0.3", "kl_target=6.0", "kl_horizon=1000", "score_norm=running", "score_clip=5.0",
         "sample_every=10", "checkpoint_every=0", "eval_samples_per_prompt=2", "max_minutes=5",
-        "seed=0", "tensorboard=false",
+        "seed=0", "tensorboard=false", "num_threads=1",
     ]
     import yaml
 

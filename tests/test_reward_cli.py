@@ -43,3 +43,20 @@ def test_score_bad_file_is_a_user_error(tmp_path, capsys):
     src.write_text('{"foo": 1}\n')
     assert main(["score", "--model", tiny_rm(), "--input", str(src), "--output", str(tmp_path / "o.jsonl")]) == 2
     assert "match no known layout" in capsys.readouterr().err
+
+
+def test_chat_reranks_each_reply_by_the_reward(tmp_path):
+    """`rlhf-rm chat` with a policy and a reward model: each turn shows n scored candidates."""
+    import subprocess
+    import sys as _sys
+
+    from conftest import REPO, shared_path
+    from helpers_reward import tiny_rm
+
+    policy = shared_path("models", "stories260K")
+    rm_dir = tiny_rm()
+    run = subprocess.run([_sys.executable, "-m", "rlhf_rm.cli", "chat", "--policy", str(policy), "--reward",
+                          str(rm_dir), "--n", "3", "--max-new-tokens", "8"],
+                         input="Once upon a time\nTom had a ball\n\n", capture_output=True, text=True, cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("bot> ") == 2 and run.stdout.count("best of 3; scores:") == 2
