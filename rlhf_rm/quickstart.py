@@ -280,6 +280,10 @@ def run_quickstart(output_dir: str = "quickstart_out", policy: str | None = None
     return summary
 
 
+def _ci(ci: list[float] | None) -> str:
+    return "n/a" if not ci else f"{ci[0]:.3f}–{ci[1]:.3f}"
+
+
 def write_report(out: Path, rm: dict, rr: dict, ppo: dict, rep: dict) -> None:
     report = out / "report"
     report.mkdir(parents=True, exist_ok=True)
@@ -291,7 +295,7 @@ def write_report(out: Path, rm: dict, rr: dict, ppo: dict, rep: dict) -> None:
         "## 1. Reward model", "",
         f"MiniLM-L6 + LoRA trained on {rm['train_pairs']} bundled preference pairs. Held-out accuracy "
         f"(pairs whose prompts were never trained on): **{rep['accuracy']:.3f}** "
-        f"(95% CI {rep['ci95']}), expected calibration error {rep['ece']:.3f}.", "",
+        f"(95% CI {_ci(rep['ci95'])}), expected calibration error {rep['ece']:.3f}.", "",
         "![calibration](reward_model/calibration.png) ![margins](reward_model/margins.png) "
         "![length bias](reward_model/length_bias.png)", "",
         "Full evaluation: [reward_model/report.md](reward_model/report.md)", "",
