@@ -1,0 +1,31 @@
+"""The quickstart's step cache: a finished step is reused only while its configuration is unchanged."""
+
+from __future__ import annotations
+
+from rlhf_rm.quickstart import cached_step, step_key
+
+
+def test_cached_step_reuses_and_invalidates(tmp_path):
+    calls = []
+
+    def run():
+        calls.append(1)
+        (tmp_path / "step" / "artifact.txt").parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "step" / "artifact.txt").write_text("x")
+        return {"value": len(calls)}
+
+    first, reused = cached_step(tmp_path / "step", {"lr": 1e-3}, run)
+    assert (first, reused) == ({"value": 1}, False)
+    again, reused = cached_step(tmp_path / "step", {"lr": 1e-3}, run)
+    assert (again, reused) == ({"value": 1}, True) and len(calls) == 1
+    key = step_key(tmp_path / "step")
+    changed, reused = cached_step(tmp_path / "step", {"lr": 2e-3}, run)
+    assert (changed, reused) == ({"value": 2}, False) and step_key(tmp_path / "step") != key
+
+
+def test_unfinished_step_is_rerun(tmp_path):
+    folder = tmp_path / "step"
+    folder.mkdir()
+    (folder / "half-written.bin").write_text("partial")  # killed before the stamp was written
+    result, reused = cached_step(folder, {"a": 1}, lambda: {"ok": True})
+    assert result == {"ok": True} and not reused and not (folder / "half-written.bin").exists()
