@@ -16,6 +16,17 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture
+def one_thread():
+    """Tiny models run fastest on one thread, and a busy CI machine makes more threads stall."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def shared_path(*parts: str) -> Path:
     """A path under ../shared, or skip the test when ../shared is absent."""
     path = SHARED.joinpath(*parts)

@@ -9,13 +9,7 @@ from rlhf_rm.ppo import algo
 from rlhf_rm.ppo.rollout import reply_mask
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread, and a busy CI machine makes more threads stall."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _random_batch(B=5, T=7, seed=0):

@@ -14,13 +14,7 @@ from rlhf_rm.ppo.prompts import encode_prompt, read_prompts, split_prompts, tran
 from rlhf_rm.ppo.rewards import RemoteReward, load_reward, story_positivity, word_count, words
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread, and a busy CI machine makes more threads stall."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 REPO = Path(__file__).resolve().parents[1]

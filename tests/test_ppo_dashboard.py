@@ -9,13 +9,7 @@ from rlhf_rm.ppo.checkpoint import latest_checkpoint, list_checkpoints, save_che
 from rlhf_rm.ppo.dashboard import Dashboard, read_jsonl
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread, and a busy CI machine makes more threads stall."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _row(step, kl=1.0, length=48.0, distinct=0.75, reward=0.02):

@@ -12,13 +12,7 @@ from rlhf_rm.ppo.rewards import word_count
 from rlhf_rm.ppo.tiny import save_tiny_causal_lm
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread, and a busy CI machine makes more threads stall."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
