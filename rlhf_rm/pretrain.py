@@ -10,6 +10,7 @@ The loop is transformers' ``Trainer`` with its language-modeling collator.
 from __future__ import annotations
 
 import random
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -47,6 +48,7 @@ class PretrainConfig:
     num_epochs: float = 1.0
     max_steps: int = -1
     mlm_probability: float = 0.15
+    mixed_precision: Literal["no", "bf16", "fp16"] = "no"  # autocast; bf16 runs on CPUs with AMX/AVX512-BF16
     seed: int = 0
     trust_remote_code: bool = False
     resume: bool = False
@@ -152,14 +154,46 @@ def pretrain(cfg: PretrainConfig) -> Path:
         num_train_epochs=cfg.num_epochs, max_steps=cfg.max_steps, seed=cfg.seed, logging_steps=20,
         save_strategy="steps", save_steps=200, save_total_limit=1, report_to=[],
         disable_tqdm=not cfg.progress, dataloader_num_workers=0,
-        use_cpu=not _cuda(),
+        use_cpu=not _cuda(), bf16=cfg.mixed_precision == "bf16", fp16=cfg.mixed_precision == "fp16",
     )
     trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=collator)
     trainer.train(resume_from_checkpoint=cfg.resume or None)
     final = trainer.model.merge_and_unload() if cfg.lora.enabled else trainer.model
     final.save_pretrained(out, safe_serialization=True)
     tok.save_pretrained(out)
+    if objective == "mlm":
+        carried = keep_pooler(resolve_model_path(cfg.model), out, final.base_model_prefix)
+        if carried:
+            print(f"kept the starting model's pooler ({', '.join(carried)}): the masked-LM model has none",
+                  file=sys.stderr)
     return out
+
+
+def keep_pooler(source: str, saved: Path, prefix: str) -> list[str]:
+    """Copy the starting model's pooler weights into ``saved`` where the masked-LM save lacks them.
+
+    ``AutoModelForMaskedLM`` builds the trunk without its pooler, so a plain save loses the
+    pooler that sequence classifiers ([CLS] -> pooler -> linear) start from; a reward model
+    built on the saved folder would then get a random pooler. Returns the copied names."""
+    from safetensors.torch import load_file, save_file
+
+    mine_file = saved / "model.safetensors"
+    src_files = sorted(Path(source).glob("*.safetensors")) if Path(source).is_dir() else []
+    if not mine_file.exists() or not src_files:
+        return []
+    mine = load_file(str(mine_file))
+    added = []
+    for f in src_files:
+        for name, tensor in load_file(str(f)).items():
+            full = name if name.startswith(prefix + ".") else f"{prefix}.{name}"
+            if "pooler" in name and full not in mine:
+                mine[full] = tensor
+                added.append(full)
+    if added:
+        tmp = mine_file.with_suffix(".tmp")
+        save_file(mine, str(tmp), metadata={"format": "pt"})
+        tmp.replace(mine_file)
+    return added
 
 
 def _cuda() -> bool:

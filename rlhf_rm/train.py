@@ -39,6 +39,9 @@ class TrainConfig:
     append_eos: bool | None = None
     quantization: Literal["none", "4bit", "8bit"] = "none"
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    # autocast: float32 weights and optimizer, matmuls in bf16/fp16 (bf16 runs on CPUs with AMX or
+    # AVX512-BF16, fp16 needs a GPU); the saved model scores in its own dtype (float32 by default)
+    mixed_precision: Literal["no", "bf16", "fp16"] = "no"
     gradient_checkpointing: bool = False
     disable_dropout: bool = True
     trust_remote_code: bool = False
@@ -218,7 +221,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     from accelerate import Accelerator
     from transformers import get_scheduler
 
-    accelerator = Accelerator(cpu=not torch.cuda.is_available())
+    accelerator = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=cfg.mixed_precision)
     main = accelerator.is_main_process
     world, rank = accelerator.num_processes, accelerator.process_index
     if cfg.batch_size % (world * cfg.gradient_accumulation_steps):
@@ -379,7 +382,21 @@ def setup_warnings(cfg: TrainConfig) -> list[str]:
                    "much slower than on a GPU; for a CPU run set quantization=none (and dtype=float32)")
     if cfg.dtype != "float32" and not gpu:
         out.append(f"dtype={cfg.dtype} on a CPU is slow and lossy; set dtype=float32 for CPU training")
+    if cfg.mixed_precision == "fp16" and not gpu:
+        raise ValueError("mixed_precision=fp16 needs a CUDA GPU; on a CPU use mixed_precision=bf16 or no")
+    if cfg.mixed_precision == "bf16" and not gpu and not cpu_has_fast_bf16():
+        out.append("mixed_precision=bf16 on a CPU without AMX or AVX512-BF16 is slower than float32; "
+                   "set mixed_precision=no")
     return out
+
+
+def cpu_has_fast_bf16() -> bool:
+    """Whether this CPU multiplies bf16 matrices in hardware (AMX or AVX512-BF16)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(flag in flags for flag in (" amx_bf16", " avx512_bf16"))
 
 
 def effective_batch_size(batch_size: int, n_examples: int, multiple: int) -> int:

@@ -46,3 +46,10 @@ def test_masked_lm_continues_an_encoder_with_lora(tiny_encoder_dir, tmp_path):
     after = AutoModelForMaskedLM.from_pretrained(out).state_dict()
     key = "bert.encoder.layer.0.attention.self.query.weight"
     assert not torch.equal(before[key], after[key])  # LoRA merged into the saved weights
+    # the pooler (unused by the masked-LM head) is carried over, so a reward model starts from it
+    from transformers import AutoModel
+
+    start, tuned = AutoModel.from_pretrained(tiny_encoder_dir), AutoModel.from_pretrained(out)
+    assert torch.equal(start.pooler.dense.weight, tuned.pooler.dense.weight)
+    assert not torch.equal(start.encoder.layer[0].attention.self.query.weight,
+                           tuned.encoder.layer[0].attention.self.query.weight)
