@@ -1,6 +1,6 @@
 """Reward-server load: 1 vs 16 concurrent clients (requests/s, p50/p99 latency, mean batch size).
 
-    python bench/serve_load.py
+    python bench/serve_load.py [--requests 256] [--rounds 3] [--models minilm,tiny] [--pairs-per-request 1]
 
 The server (`rlhf-rm serve`, default settings) runs in its own process on 127.0.0.1, once with
 each of two reward models saved with the rlhf_rm contract:
@@ -10,18 +10,26 @@ each of two reward models saved with the rlhf_rm contract:
 - tiny: a random 2-layer BERT (hidden 64) with MiniLM's tokenizer, whose forward is cheap next
   to the per-request overhead -- the regime of a GPU, where a batch of 16 costs about one request.
 
-Each request is POST /score with
-one (prompt, reply) pair: short single-turn HH-RLHF (helpful-base) pairs from ../shared, the
-case where dynamic batching matters. A run sends 256 requests: one client sending them one after
-another, or 16 clients (asyncio + httpx, one open connection each) sending 16 each. After a warm-up,
-the two loads run interleaved 3 times; the median run of each is reported. The server gets one
+Each request is POST /score with one (prompt, reply) pair (the headline): short single-turn
+HH-RLHF (helpful-base) pairs from ../shared, the case where dynamic batching matters.
+``--pairs-per-request 8`` sends micro-batches instead, as OpenRLHF's remote reward model does
+(its lines are labelled ``serve_<model>_pairs8_...`` and count pairs/s, not requests/s).
+A run sends 256 requests: one client sending them one after another, or 16 clients sending 16
+each. The clients are a lean HTTP/1.1 keep-alive client on asyncio streams (one open connection
+each; JSON encoded and decoded for every request, status checked): a full HTTP client library
+costs the client process more CPU per request than the server spends on it, and on a small
+machine that CPU is taken from the server. After a warm-up, the two loads run interleaved 3
+times; the median run of each is reported, with the server process's CPU time per request
+(read from /proc), which a busy machine distorts less than wall time. The server gets one
 intra-op thread (BENCH_THREADS): the clients and the HTTP loop need the other core, and spinning
 OpenMP threads on a busy CPU make small batches slow and noisy.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -46,31 +54,64 @@ def pairs() -> list[tuple[str, str]]:
     return out[:64]
 
 
-async def load(url: str, clients: int, data: list[tuple[str, str]]) -> tuple[float, list[float]]:
+class Client:
+    """One keep-alive HTTP/1.1 connection: POST a JSON body, read the JSON answer."""
+
+    def __init__(self, port: int):
+        self.port = port
+
+    async def __aenter__(self) -> "Client":
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.writer.close()
+        await self.writer.wait_closed()
+
+    async def post(self, path: str, payload: dict) -> dict:
+        body = json.dumps(payload).encode()
+        self.writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                          f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        headers = dict(line.lower().split(": ", 1) for line in head[1:] if line)
+        answer = json.loads(await self.reader.readexactly(int(headers["content-length"])))
+        if head[0].split()[1] != "200":
+            raise RuntimeError(f"{head[0]}: {answer}")
+        return answer
+
+
+async def load(port: int, clients: int, data: list[tuple[str, str]], pairs_per_request: int = 1,
+               ) -> tuple[float, list[float]]:
     """Seconds for REQUESTS requests from ``clients`` concurrent clients, and each latency.
     The clients and their connections are set up before the clock starts."""
     latencies: list[float] = []
     per_client = REQUESTS // clients
-    https = [httpx.AsyncClient(base_url=url, timeout=120) for _ in range(clients)]
-    await asyncio.gather(*(http.get("/health") for http in https))  # open the connections
 
-    async def client(k: int, http: httpx.AsyncClient) -> None:
+    async def client(k: int, http: Client) -> None:
         for i in range(per_client):
-            prompt, reply = data[(k * per_client + i) % len(data)]
+            first = (k * per_client + i) * pairs_per_request
+            chunk = [data[j % len(data)] for j in range(first, first + pairs_per_request)]
             start = time.perf_counter()
-            r = await http.post("/score", json={"prompts": [prompt], "completions": [reply]})
+            await http.post("/score", {"prompts": [p for p, _ in chunk], "completions": [r for _, r in chunk]})
             latencies.append(time.perf_counter() - start)
-            r.raise_for_status()
 
+    conns = [await Client(port).__aenter__() for _ in range(clients)]
     try:
         start = time.perf_counter()
-        await asyncio.gather(*(client(k, http) for k, http in enumerate(https)))
+        await asyncio.gather(*(client(k, http) for k, http in enumerate(conns)))
         return time.perf_counter() - start, latencies
     finally:
-        await asyncio.gather(*(http.aclose() for http in https))
+        for http in conns:
+            await http.__aexit__()
 
 
-def measure(model_dir: str) -> dict[int, dict]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(model_dir: str, pairs_per_request: int = 1) -> dict[int, dict]:
     """The median run of each load against a server on ``model_dir``."""
     from rlhf_rm.serve import free_port
 
@@ -83,7 +124,7 @@ def measure(model_dir: str) -> dict[int, dict]:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               env={**os.environ, "OMP_NUM_THREADS": os.environ.get("BENCH_THREADS", "1")})
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a busy machine imports torch slowly
         while True:
             try:
                 if httpx.get(f"{url}/health").status_code == 200:
@@ -93,19 +134,20 @@ def measure(model_dir: str) -> dict[int, dict]:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the server did not start")
             time.sleep(0.2)
-        asyncio.run(load(url, 4, data[:16]))  # warm-up
+        asyncio.run(load(port, 4, data[:16], pairs_per_request))  # warm-up
         runs: dict[int, list[dict]] = {1: [], 16: []}
         for _ in range(ROUNDS):
             for clients in (1, 16):
-                before = httpx.get(f"{url}/metrics").json()
-                seconds, latencies = asyncio.run(load(url, clients, data))
-                after = httpx.get(f"{url}/metrics").json()
+                before, cpu = httpx.get(f"{url}/metrics").json(), cpu_seconds(server.pid)
+                seconds, latencies = asyncio.run(load(port, clients, data, pairs_per_request))
+                after, cpu = httpx.get(f"{url}/metrics").json(), cpu_seconds(server.pid) - cpu
                 lat = sorted(latencies)
                 runs[clients].append({
                     "rps": len(lat) / seconds,
                     "p50": 1000 * lat[len(lat) // 2],
                     "p99": 1000 * lat[min(len(lat) - 1, int(0.99 * len(lat)))],
                     "batch": (after["requests"] - before["requests"]) / max(after["batches"] - before["batches"], 1),
+                    "cpu_ms": 1000 * cpu / len(lat),
                 })
                 print(f"  {Path(model_dir).name}, {clients} client(s): {runs[clients][-1]['rps']:.1f} requests/s", flush=True)
     finally:
@@ -115,6 +157,14 @@ def measure(model_dir: str) -> dict[int, dict]:
 
 
 def main() -> int:
+    global REQUESTS, ROUNDS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=REQUESTS, help="requests per run (a multiple of 16)")
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--models", default="minilm,tiny")
+    parser.add_argument("--pairs-per-request", type=int, default=1, help="(prompt, reply) pairs in each request")
+    args = parser.parse_args()
+    REQUESTS, ROUNDS = args.requests, args.rounds
     if not (SHARED / "data" / "hh-rlhf").exists():
         print(f"needs {SHARED / 'data' / 'hh-rlhf'}", file=sys.stderr)
         return 1
@@ -133,17 +183,22 @@ def main() -> int:
                                       ).save_pretrained(f"{tmp}/tiny_base")
         tok.save_pretrained(f"{tmp}/tiny_base")
         build_reward_model(ModelSettings(name_or_path=f"{tmp}/tiny_base", max_length=256, max_response_tokens=128)).save(f"{tmp}/tiny")
-        for name in ("minilm", "tiny"):
-            results[name] = measure(f"{tmp}/{name}")
-    print(f"requests_per_run={REQUESTS} rounds={ROUNDS} server_threads={os.environ.get('BENCH_THREADS', '1')}")
+        for name in args.models.split(","):
+            results[name] = measure(f"{tmp}/{name}", args.pairs_per_request)
+    k = args.pairs_per_request
+    print(f"requests_per_run={REQUESTS} rounds={ROUNDS} pairs_per_request={k} "
+          f"server_threads={os.environ.get('BENCH_THREADS', '1')}")
     for name, med in results.items():
+        # the headline (one pair a request) keeps its names; a micro-batch mix counts pairs
+        key, unit = (f"serve_{name}", "rps") if k == 1 else (f"serve_{name}_pairs{k}", "pairs_per_s")
         for c in (1, 16):
             m = med[c]
-            print(f"serve_{name}_{c}_clients_rps={m['rps']:.1f}")
-            print(f"serve_{name}_{c}_clients_p50_ms={m['p50']:.1f}")
-            print(f"serve_{name}_{c}_clients_p99_ms={m['p99']:.1f}")
-            print(f"serve_{name}_{c}_clients_mean_batch={m['batch']:.2f}")
-        print(f"serve_{name}_ratio_16_vs_1={med[16]['rps'] / med[1]['rps']:.2f}")
+            print(f"{key}_{c}_clients_{unit}={k * m['rps']:.1f}")
+            print(f"{key}_{c}_clients_p50_ms={m['p50']:.1f}")
+            print(f"{key}_{c}_clients_p99_ms={m['p99']:.1f}")
+            print(f"{key}_{c}_clients_mean_batch={m['batch']:.2f}")
+            print(f"{key}_{c}_clients_server_cpu_ms_per_request={m['cpu_ms']:.2f}")
+        print(f"{key}_ratio_16_vs_1={med[16]['rps'] / med[1]['rps']:.2f}")
     return 0
 
 

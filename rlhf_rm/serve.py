@@ -44,7 +44,7 @@ class ServeSettings:
     token: str | None = None  # when set, requests need "Authorization: Bearer <token>"
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_batch: int = 64  # replies per reward call, gathered from concurrent requests
-    max_wait_ms: float = 2.0  # under concurrency, wait this long for a batch to fill
+    max_wait_ms: float = 2.0  # under concurrency, wait up to this long for the last batch's clients
 
 
 # ---- dynamic batching ----------------------------------------------------------------------
@@ -53,16 +53,18 @@ class ServeSettings:
 class _Job:
     prompts: list
     completions: list
-    future: Future
+    future: Future | asyncio.Future
+    loop: asyncio.AbstractEventLoop | None = None  # set for an asyncio future: resolved on its loop
 
 
 class DynamicBatcher:
     """One worker thread that scores queued requests together.
 
     ``score(prompts, completions) -> (rewards, scores)``. The worker takes the first queued
-    request, then everything else already queued, up to ``max_batch`` replies. It waits up to
-    ``max_wait_ms`` for more only when the previous batch held several requests (clients are
-    concurrent), so a lone client never pays the wait.
+    request and everything else already queued, up to ``max_batch`` replies. Clients that were
+    just answered usually send their next request at once, so when the last batch held several
+    requests the worker waits up to ``max_wait_ms`` until as many have come back; a lone client
+    never waits. Results reach an event loop once per batch (one wake-up, not one per request).
     """
 
     def __init__(self, score: Callable[[list, list], tuple[list[float], list[float]]],
@@ -74,7 +76,7 @@ class DynamicBatcher:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.requests = self.batches = self.replies = 0
-        self._last_batch_requests = 1
+        self._expect = 1  # requests in the last batch: how many clients are likely to come back
         self._last_log = time.monotonic()
 
     def start(self) -> None:
@@ -88,9 +90,17 @@ class DynamicBatcher:
             self._thread = None
 
     def submit(self, prompts: list, completions: list) -> Future:
+        """Queue one request from any thread; the future holds (rewards, scores)."""
         future: Future = Future()
         self._queue.put(_Job(prompts, completions, future))
         return future
+
+    async def score_async(self, prompts: list, completions: list) -> tuple[list[float], list[float]]:
+        """Queue one request from a coroutine and wait for its (rewards, scores)."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._queue.put(_Job(prompts, completions, future, loop))
+        return await future
 
     def stats(self) -> dict[str, float]:
         with self._lock:
@@ -106,13 +116,18 @@ class DynamicBatcher:
             if job is None:
                 return
             batch, size = [job], len(job.prompts)
-            deadline = time.monotonic() + (self.max_wait_s if self._last_batch_requests > 1 else 0.0)
+            deadline = time.monotonic() + self.max_wait_s
             while size < self.max_batch:
                 try:
-                    timeout = deadline - time.monotonic()
-                    nxt = self._queue.get(timeout=timeout) if timeout > 0 else self._queue.get_nowait()
+                    nxt = self._queue.get_nowait()  # everything already queued, without waiting
                 except queue.Empty:
-                    break
+                    timeout = deadline - time.monotonic()
+                    if len(batch) >= self._expect or timeout <= 0:
+                        break
+                    try:  # the clients answered last time are on their way back
+                        nxt = self._queue.get(timeout=timeout)
+                    except queue.Empty:
+                        break
                 if nxt is None:
                     self._queue.put(None)  # stop after this batch
                     break
@@ -121,6 +136,7 @@ class DynamicBatcher:
                     break
                 batch.append(nxt)
                 size += len(nxt.prompts)
+            self._expect = len(batch)
             self._score(batch)
 
     def _score(self, batch: list[_Job]) -> None:
@@ -130,21 +146,21 @@ class DynamicBatcher:
             rewards, scores = self.score(prompts, [c for job in batch for c in job.completions])
         except Exception as err:  # noqa: BLE001 -- one bad request must not fail the others
             if len(batch) == 1:
-                batch[0].future.set_exception(err)
+                _resolve([(batch[0], None, err)])
             else:
                 for job in batch:
                     self._score([job])
             return
-        pos = 0
+        done, pos = [], 0
         for job in batch:
             n = len(job.prompts)
-            job.future.set_result((rewards[pos : pos + n], scores[pos : pos + n]))
+            done.append((job, (rewards[pos : pos + n], scores[pos : pos + n]), None))
             pos += n
+        _resolve(done)
         with self._lock:
             self.requests += len(batch)
             self.batches += 1
             self.replies += pos
-        self._last_batch_requests = len(batch)
         ms = 1000 * (time.perf_counter() - start)
         logger.debug("batch of %d requests / %d replies in %.1f ms", len(batch), pos, ms)
         if time.monotonic() - self._last_log > 10:
@@ -152,6 +168,34 @@ class DynamicBatcher:
             s = self.stats()
             logger.info("served %d requests in %d batches (mean batch %.1f requests, %.1f replies)",
                         s["requests"], s["batches"], s["mean_batch_requests"], s["mean_batch_replies"])
+
+
+def _resolve(done: list[tuple[_Job, Any, BaseException | None]]) -> None:
+    """Set each job's result or error: thread futures here, asyncio futures in one call per loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list] = {}
+    for job, result, err in done:
+        if job.loop is None:
+            if err is None:
+                job.future.set_result(result)
+            else:
+                job.future.set_exception(err)
+        else:
+            by_loop.setdefault(job.loop, []).append((job.future, result, err))
+    for loop, items in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_set_futures, items)
+        except RuntimeError:  # the loop has closed: nobody is waiting
+            pass
+
+
+def _set_futures(items: list) -> None:
+    for future, result, err in items:
+        if future.done():  # the request was cancelled (client gone)
+            continue
+        if err is None:
+            future.set_result(result)
+        else:
+            future.set_exception(err)
 
 
 def _scorer(reward_fn: Callable) -> Callable[[list, list], tuple[list[float], list[float]]]:
@@ -233,7 +277,7 @@ def create_app(reward_fn: Callable, settings: ServeSettings = ServeSettings()):
         if not completions:
             return [], []
         try:
-            return await asyncio.wrap_future(batcher.submit(prompts, completions))
+            return await batcher.score_async(prompts, completions)
         except Exception as err:  # noqa: BLE001
             raise _RequestError(500, f"scoring failed: {type(err).__name__}: {err}") from err
 
@@ -267,7 +311,7 @@ def create_app(reward_fn: Callable, settings: ServeSettings = ServeSettings()):
             rewards, scores = await score(prompts, completions)
         except _RequestError as err:
             return error(err.status, str(err))
-        return {"rewards": rewards, "scores": scores, "extra_logs": {}}
+        return JSONResponse({"rewards": rewards, "scores": scores, "extra_logs": {}})
 
     @app.post("/score")
     async def score_endpoint(request: Request):
@@ -280,7 +324,7 @@ def create_app(reward_fn: Callable, settings: ServeSettings = ServeSettings()):
             rewards, _ = await score(prompts, completions)
         except _RequestError as err:
             return error(err.status, str(err))
-        return {"rewards": rewards}
+        return JSONResponse({"rewards": rewards})
 
     return app
 
@@ -318,7 +362,10 @@ def serve(reward_fn: Callable, settings: ServeSettings = ServeSettings(), log_le
     import uvicorn
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(reward_fn, settings), host=settings.host, port=settings.port, log_level=log_level)
+    # no line per request (it costs the event loop on every small request): the batcher logs its
+    # totals every 10 s; --log-level debug brings the access log back
+    uvicorn.run(create_app(reward_fn, settings), host=settings.host, port=settings.port, log_level=log_level,
+                access_log=log_level == "debug")
 
 
 class ServerThread:

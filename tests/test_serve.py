@@ -132,3 +132,23 @@ def test_a_failing_request_does_not_fail_the_others_in_its_batch():
     finally:
         batcher.stop()
     assert json.dumps(batcher.stats())
+
+
+def test_a_lone_client_does_not_wait_for_a_batch_to_fill():
+    import time
+
+    from rlhf_rm.serve import DynamicBatcher
+
+    batcher = DynamicBatcher(lambda p, c: ([0.0] * len(c), [0.0] * len(c)), max_batch=8, max_wait_ms=1500)
+    together = [batcher.submit(["p"], [str(i)]) for i in range(3)]
+    batcher.start()  # one batch of 3: the next batch waits up to max_wait for 3 requests
+    try:
+        for f in together:
+            f.result(10)
+        batcher.submit(["p"], ["a"]).result(10)  # alone after a batch of 3: may wait max_wait once
+        start = time.monotonic()
+        batcher.submit(["p"], ["b"]).result(10)  # alone after alone: no wait
+        assert time.monotonic() - start < 0.75
+    finally:
+        batcher.stop()
+    assert batcher.stats()["mean_batch_requests"] == pytest.approx(5 / 3)
