@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 
@@ -14,8 +15,13 @@ def chat(policy: str, reward: str | None = None, n: int = 4, max_new_tokens: int
     from rlhf_rm.rerank import Sampling, best_of_n
     from rlhf_rm.reward import RewardFunction
 
-    tok = AutoTokenizer.from_pretrained(policy)
-    model = AutoModelForCausalLM.from_pretrained(policy)
+    try:
+        tok = AutoTokenizer.from_pretrained(policy)
+        model = AutoModelForCausalLM.from_pretrained(policy)
+    except OSError as err:
+        where = ("a folder without a causal LM" if Path(policy).is_dir()
+                 else "no such folder here, and not a reachable hub id")
+        raise OSError(f"--policy {policy}: {where} ({err})") from err
     reward_fn = RewardFunction.from_pretrained(reward) if reward else (lambda p, c, **kw: [0.0] * len(c))
     n = n if reward else 1
     sampling = Sampling(temperature=temperature, max_new_tokens=max_new_tokens)

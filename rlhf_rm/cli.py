@@ -23,7 +23,8 @@ def command(name: str):
 def _user_errors() -> tuple[type[BaseException], ...]:
     from rlhf_rm.config import ConfigError
 
-    errors: list[type[BaseException]] = [ConfigError, FileNotFoundError, ValueError, RuntimeError]
+    # OSError: a missing file, or a model/tokenizer id that cannot be loaded (no network, no such repo)
+    errors: list[type[BaseException]] = [ConfigError, OSError, ValueError, RuntimeError]
     try:
         from rlhf_rm.data import DataError
 

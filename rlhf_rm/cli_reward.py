@@ -58,7 +58,11 @@ def _write_jsonl(path: str, records) -> None:
 
 @command("score")
 def cmd_score(args: argparse.Namespace) -> int:
-    rows = read_scoring_rows(args.input)
+    rows, bad_rows = read_scoring_rows(args.input, args.on_bad_row)
+    if bad_rows:
+        print(f"skipped {len(bad_rows)} bad rows:")
+        for bad in bad_rows:
+            print(f"  {bad}")
     rf = _reward_fn(args)
     start = time.perf_counter()
     details = rf.score_details([r["prompt"] for r in rows], [r["response"] for r in rows])
@@ -72,9 +76,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_scoring_rows(spec: str) -> list[dict]:
+def read_scoring_rows(spec: str, on_bad_row: str = "error") -> tuple[list[dict], list]:
     """One record per (prompt, reply): rows of ``prompt`` + ``response``/``completion`` (no
-    score needed), or every reply of any data ``rlhf_rm.data.load_examples`` reads."""
+    score needed), or every reply of any data ``rlhf_rm.data.load_examples`` reads; and the
+    bad rows skipped (``on_bad_row="skip"``, preference data only)."""
     from rlhf_rm.data.read import Unparseable, read_spec
 
     tables = read_spec(spec, "train")
@@ -82,13 +87,23 @@ def read_scoring_rows(spec: str) -> list[dict]:
     simple = dicts and all("prompt" in r and ("response" in r or "completion" in r) for r in dicts) and not any(
         k in r for r in dicts for k in ("chosen", "rejected", "output"))
     if not simple:
-        from rlhf_rm.data import load_examples
+        from rlhf_rm.data import DataError, load_examples
 
-        return [
+        try:
+            loaded = load_examples(spec, on_bad_row=on_bad_row)
+        except DataError as err:
+            if not err.bad_rows:
+                raise
+            listing = "\n".join(f"  {bad}" for bad in err.bad_rows)
+            raise DataError(f"{len(err.bad_rows)} bad row(s) in {spec}:\n{listing}\n"
+                            "Fix these rows, or pass --on-bad-row skip to drop them (they are listed).",
+                            err.bad_rows) from None
+        rows = [
             {"source": e.source, "row": e.row, "prompt": e.prompt, "response": reply, "index": i}
-            for e in load_examples(spec).examples
+            for e in loaded.examples
             for i, reply in enumerate(e.responses)
         ]
+        return rows, loaded.bad_rows
     from rlhf_rm.model import as_text
 
     out = []
@@ -103,7 +118,7 @@ def read_scoring_rows(spec: str) -> list[dict]:
                 raise ValueError(f"{where}: 'prompt' and 'response' must be strings or message lists")
             # the row's own columns (a score or label to compare with, ids) travel along
             out.append({**row, "source": t.source, "row": number, "prompt": prompt, "response": as_text(reply)})
-    return out
+    return out, []
 
 
 # ---- rerank ---------------------------------------------------------------------------------
@@ -172,6 +187,8 @@ def _register(sub) -> None:
     _add_reward_args(p)
     p.add_argument("--input", required=True, help="JSONL/JSON/CSV/Parquet: prompt + response rows, or preference data")
     p.add_argument("--output", required=True, help="JSONL: each row with its reward")
+    p.add_argument("--on-bad-row", default="error", choices=["error", "skip"],
+                   help="preference data: stop at bad rows (listed), or skip and list them")
 
     p = sub.add_parser("rerank", help="best-of-n: sample n replies per prompt (or read candidates), keep the best")
     _add_reward_args(p)

@@ -45,6 +45,25 @@ def test_score_bad_file_is_a_user_error(tmp_path, capsys):
     assert "match no known layout" in capsys.readouterr().err
 
 
+def test_score_bad_pairs_stop_the_run_unless_skipped(tmp_path, capsys):
+    src, out = tmp_path / "pairs.jsonl", tmp_path / "out.jsonl"
+    src.write_text(json.dumps({"prompt": "Hi", "chosen": "Hello!", "rejected": "Hey."}) + "\n"
+                   + json.dumps({"prompt": "Hi", "chosen": "Same.", "rejected": "Same."}) + "\n")
+    args = ["score", "--model", tiny_rm(), "--input", str(src), "--output", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "line 2: chosen and rejected are identical" in err and "--on-bad-row skip" in err
+    assert main(args + ["--on-bad-row", "skip"]) == 0
+    assert "skipped 1 bad rows" in capsys.readouterr().out
+    assert [json.loads(line)["response"] for line in out.read_text().splitlines()] == ["Hello!", "Hey."]
+
+
+def test_chat_missing_policy_folder_is_a_user_error(tmp_path, capsys):
+    assert main(["chat", "--policy", str(tmp_path / "no_such_policy")]) == 2
+    err = capsys.readouterr().err
+    assert "--policy" in err and "no_such_policy" in err and "no such folder here" in err
+
+
 def test_chat_reranks_each_reply_by_the_reward(tmp_path):
     """`rlhf-rm chat` with a policy and a reward model: each turn shows n scored candidates."""
     import subprocess
