@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from rlhf_rm.ppo.algo import entropy_from_logits, logprobs_from_logits
+from rlhf_rm.ppo.memory import release_freed_memory
 from rlhf_rm.ppo.models import ActorCritic
 
 RewardFn = Callable[..., list[float]]
@@ -245,6 +246,7 @@ def collect_rollout(
         reward_batch_size,
         prompt_texts=prompt_texts,
     )
+    release_freed_memory()  # the sampler's KV cache and the reward's activations are gone
     # 2. log-probs and values of the sampled replies under the policy and the reference
     R = response_ids.shape[1]
     input_ids = torch.cat([query_ids, response_ids], dim=1)
@@ -258,6 +260,8 @@ def collect_rollout(
         values.append(out.values.float())
         ref_logits = model.reference_logits(ids, am, R)
         ref_logprobs.append(logprobs_from_logits(ref_logits, resp, settings.temperature))
+        del out, ref_logits
+        release_freed_memory()
     return Rollout(
         query_ids=query_ids,
         query_mask=query_mask,

@@ -8,6 +8,7 @@ import torch
 
 from rlhf_rm.ppo import algo
 from rlhf_rm.ppo.distributed import Dist
+from rlhf_rm.ppo.memory import release_freed_memory
 from rlhf_rm.ppo.models import ActorCritic
 from rlhf_rm.ppo.rollout import Rollout
 
@@ -69,6 +70,10 @@ def ppo_update(
             stats["value_clipfrac"].append(vf.clipfrac.item())
             stats["approx_kl"].append(pg.approx_kl.item())
             stats["grad_norm"].append(grad_norm.item())
+            # this minibatch's logits and activations are garbage now: free them before the next
+            # forward allocates its own, and give the pages back (see ``memory``)
+            del out, logprobs, pg, vf, loss
+            release_freed_memory()
     # the mean over minibatches, then over processes
     keys = [k for k, v in stats.items() if v]
     local = torch.tensor([sum(stats[k]) / len(stats[k]) for k in keys], dtype=torch.float64, device=mask.device)

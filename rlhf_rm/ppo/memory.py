@@ -1,0 +1,38 @@
+"""Hand freed heap memory back to the operating system between the steps of a PPO update.
+
+On CPU, PyTorch allocates tensors with the C library's ``malloc``. After the first large frees,
+glibc raises its mmap threshold (up to 32 MiB), so the activations of every later forward and
+backward pass come from the heap, and a freed block stays resident until malloc reuses it --
+in pieces that rarely fit the next minibatch's tensors. Measured on ``bench/ppo_vs_trl.py``
+(stories260K, 64 rollouts x 48 tokens, one thread): after one update the process held 466 MB of
+anonymous memory of which 172 MB were free heap that ``malloc_trim(0)`` handed back. Trimming
+after each minibatch and rollout forward keeps one minibatch's tensors (and their heap slack)
+on top of the weights and libraries: peak RSS 699 -> 638 MB there.
+
+A no-op where the C library has no ``malloc_trim`` (macOS, musl).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+
+
+@functools.cache
+def _malloc_trim():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
+
+
+def release_freed_memory() -> None:
+    """Return the heap's free pages to the OS (glibc ``malloc_trim``); live tensors are untouched."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
