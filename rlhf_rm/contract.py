@@ -32,7 +32,7 @@ class Contract:
 
     base_model: str
     architecture: str  # "encoder" ([CLS] -> pooler -> linear) | "decoder" (last non-pad token)
-    pooling: str  # "cls_pooler" | "last_token": the architecture's own classification head
+    pooling: str  # "cls_pooler" | "last_token" (the architecture's own head) | "mean" (encoders)
     max_length: int
     max_response_tokens: int  # the reply keeps its start up to this many tokens ...
     prompt_template: str  # jinja template rendering the prompt messages (chat template)

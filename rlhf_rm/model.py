@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -43,6 +44,10 @@ class ModelSettings:
 
     name_or_path: str = "minilm"
     architecture: str = "auto"  # auto | encoder | decoder
+    # auto: the architecture's own head (encoders [CLS] -> pooler, decoders the last token);
+    # mean (encoders): the mean of the last hidden states over the tokens, as sentence encoders
+    # such as MiniLM were trained to be read
+    pooling: str = "auto"
     max_length: int = 256
     max_response_tokens: int = 128
     prompt_template: str = "auto"  # auto (the tokenizer's chat template, else roles) | roles | a jinja string
@@ -224,7 +229,7 @@ class RewardModel:
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Raw scores. Shape: input_ids (B, T) -> (B,)."""
         batch = {k: v.to(self.device) for k, v in batch.items()}
-        return self.model(**batch).logits[:, 0].float()
+        return sequence_scores(self.model, batch, self.contract.pooling)
 
     def score(self, prompts, replies, batch_size: int = 32) -> list[float]:
         """Raw scores in input order, micro-batched over length-sorted inputs."""
@@ -278,7 +283,14 @@ class RewardModel:
         return cls(model, tokenizer, contract)
 
     def export(self, folder: str | Path) -> None:
-        """A plain ``AutoModelForSequenceClassification`` folder (LoRA merged) with the tokenizer."""
+        """A plain ``AutoModelForSequenceClassification`` folder (LoRA merged) with the tokenizer.
+
+        The contract goes along, so ``RewardModel``/``RewardFunction`` score it exactly. A
+        ``mean``-pooling model is the one case other tools read differently: transformers'
+        sequence classifiers pool [CLS], so they need the contract (a message says so)."""
+        if self.contract.pooling == "mean":
+            print(f"note: {folder} pools the mean of the hidden states (rlhf_rm.json); plain transformers "
+                  "classifiers pool [CLS] and would score it differently -- load it with rlhf_rm", file=sys.stderr)
         folder = Path(folder)
         model = self.model
         if hasattr(model, "merge_and_unload"):
@@ -288,6 +300,38 @@ class RewardModel:
         self.tokenizer.save_pretrained(folder)
         contract = dataclasses.replace(self.contract, weights="full", quantization="none")
         contract.save(folder)
+
+
+def sequence_scores(model, batch: dict[str, torch.Tensor], pooling: str) -> torch.Tensor:
+    """Raw scores (B,) of a sequence classifier, possibly LoRA- or DDP-wrapped, under ``pooling``.
+
+    ``cls_pooler`` / ``last_token``: the model's own head. ``mean``: the classifier applied to the
+    mean of the last hidden states over the attended tokens (the pooler is not used)."""
+    if pooling != "mean":
+        return model(**batch).logits[:, 0].float()
+    out = model(**batch, output_hidden_states=True)
+    hidden = out.hidden_states[-1].float()
+    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+    inner = _unwrap(model)
+    return inner.classifier(inner.dropout(pooled))[:, 0].float()
+
+
+def _unwrap(model):
+    """The transformers model under DDP (``.module``) and peft (``get_base_model()``) wrappers."""
+    model = getattr(model, "module", model)
+    return model.get_base_model() if hasattr(model, "get_base_model") else model
+
+
+def _pooling(settings: ModelSettings, arch: str) -> str:
+    if settings.pooling == "auto":
+        return "cls_pooler" if arch == "encoder" else "last_token"
+    if settings.pooling == "mean" and arch != "encoder":
+        raise ValueError(f"pooling=mean is for encoders; '{settings.name_or_path}' is a {arch} "
+                         "(its score is read at the last token): set pooling=auto")
+    if settings.pooling not in ("cls_pooler", "mean"):
+        raise ValueError(f"pooling={settings.pooling!r}: expected auto, cls_pooler or mean")
+    return settings.pooling
 
 
 def _torch_dtype(name: str | None) -> torch.dtype | None:
@@ -377,6 +421,7 @@ def build_reward_model(settings: ModelSettings, layouts: list[str] | None = None
     except OSError as err:
         raise _hub_error(name, err) from err
     arch = settings.architecture if settings.architecture != "auto" else detect_architecture(config)
+    pooling = _pooling(settings, arch)
     pad_id, added = _pad_token(tokenizer, arch)
     append_eos = settings.append_eos if settings.append_eos is not None else arch == "decoder"
     if append_eos and tokenizer.eos_token_id is None:
@@ -396,8 +441,11 @@ def build_reward_model(settings: ModelSettings, layouts: list[str] | None = None
         model = prepare_for_kbit_training(model, settings.gradient_checkpointing)
     elif settings.gradient_checkpointing:
         model.gradient_checkpointing_enable()
+    if pooling == "mean":  # the [CLS] pooler takes no part in the score: keep it out of training
+        for param in getattr(getattr(model, model.base_model_prefix, model), "pooler", torch.nn.Identity()).parameters():
+            param.requires_grad_(False)
     if settings.lora.enabled:
-        model = _add_lora(model, settings.lora, arch)
+        model = _add_lora(model, settings.lora, arch, pooling)
     if settings.disable_dropout:
         for module in model.modules():
             if isinstance(module, torch.nn.Dropout):
@@ -407,7 +455,7 @@ def build_reward_model(settings: ModelSettings, layouts: list[str] | None = None
     contract = Contract(
         base_model=name,
         architecture=arch,
-        pooling="cls_pooler" if arch == "encoder" else "last_token",
+        pooling=pooling,
         max_length=settings.max_length,
         max_response_tokens=min(settings.max_response_tokens, settings.max_length),
         prompt_template=resolve_template(tokenizer, settings.prompt_template),
@@ -424,11 +472,11 @@ def build_reward_model(settings: ModelSettings, layouts: list[str] | None = None
     return RewardModel(model, tokenizer, contract)
 
 
-def _add_lora(model, lora: LoraSettings, arch: str):
+def _add_lora(model, lora: LoraSettings, arch: str, pooling: str):
     from peft import LoraConfig, TaskType, get_peft_model
 
     head = _head_modules(arch)
-    if arch == "encoder" and not lora.train_pooler:
+    if arch == "encoder" and (not lora.train_pooler or pooling == "mean"):
         head = [m for m in head if m != "pooler"]
     if arch == "encoder" and getattr(getattr(model, "base_model", model), "pooler", None) is None and "pooler" in head:
         head.remove("pooler")
@@ -439,6 +487,8 @@ def _add_lora(model, lora: LoraSettings, arch: str):
         lora_dropout=lora.dropout,
         target_modules=lora.target_modules,
         modules_to_save=head,
+        # a mean-pooled score never passes the [CLS] pooler: no adapter there
+        exclude_modules=["pooler.dense"] if pooling == "mean" else None,
     )
     return get_peft_model(model, config)
 

@@ -23,7 +23,7 @@ import torch
 
 from rlhf_rm.batching import batch_loss, encode_examples, epoch_batches
 from rlhf_rm.contract import write_json_atomic
-from rlhf_rm.model import LoraSettings, ModelSettings, RewardModel, build_reward_model
+from rlhf_rm.model import LoraSettings, ModelSettings, RewardModel, build_reward_model, sequence_scores
 
 
 @dataclass
@@ -33,6 +33,7 @@ class TrainConfig:
     # model and input contract
     model: str = "minilm"
     architecture: Literal["auto", "encoder", "decoder"] = "auto"
+    pooling: Literal["auto", "cls_pooler", "mean"] = "auto"  # mean: encoders read as sentence encoders
     max_length: int = 256
     max_response_tokens: int = 128
     prompt_template: str = "auto"
@@ -78,7 +79,7 @@ class TrainConfig:
 
     def model_settings(self) -> ModelSettings:
         return ModelSettings(
-            name_or_path=self.model, architecture=self.architecture, max_length=self.max_length,
+            name_or_path=self.model, architecture=self.architecture, pooling=self.pooling, max_length=self.max_length,
             max_response_tokens=self.max_response_tokens, prompt_template=self.prompt_template,
             append_eos=self.append_eos, quantization=self.quantization, dtype=self.dtype,
             gradient_checkpointing=self.gradient_checkpointing, disable_dropout=self.disable_dropout,
@@ -414,7 +415,7 @@ def model_scores(model, rm: RewardModel, part) -> torch.Tensor:
     # lengths rounded up to a multiple of 8: few distinct shapes keep the CPU kernels' caches
     # (and the allocator) from growing with every new batch length
     batch = {k: v.to(rm.device) for k, v in rm.collate(flat, pad_to_multiple_of=8).items()}
-    return model(**batch).logits[:, 0].float()
+    return sequence_scores(model, batch, rm.contract.pooling)
 
 
 class _null:

@@ -94,3 +94,30 @@ def test_lora_head_is_trainable_base_frozen(tiny_encoder_dir):
     assert any("lora_" in n for n in trainable)
     assert any("classifier" in n for n in trainable) and any("pooler" in n for n in trainable)
     assert not any("word_embeddings" in n for n in trainable)
+
+
+@pytest.mark.parametrize("lora", [True, False])
+def test_mean_pooling_scores_the_masked_mean_and_survives_save_and_export(lora, tiny_encoder_dir, tmp_path):
+    rm = _build(tiny_encoder_dir, pooling="mean", lora=LoraSettings(enabled=lora, r=4, alpha=8))
+    assert rm.contract.pooling == "mean"
+    pooler = [n for n, p in rm.model.named_parameters() if "pooler" in n and p.requires_grad]
+    assert pooler == []  # the [CLS] pooler plays no part in a mean-pooled score
+    rm.model.eval()
+    scores = rm.score(PROMPTS, REPLIES)
+    # the oracle: padding-free, one input at a time, the trunk's states averaged by hand
+    inner = rm.model.get_base_model() if lora else rm.model
+    for prompt, reply, score in zip(PROMPTS, REPLIES, scores):
+        batch = rm.collate(rm.encode([prompt], [reply]))
+        with torch.no_grad():
+            hidden = inner.bert(**batch).last_hidden_state[0]
+            expected = float(inner.classifier(hidden.mean(0))[0])
+        assert score == pytest.approx(expected, abs=1e-5)
+    rm.save(tmp_path / "rm")
+    assert RewardModel.load(tmp_path / "rm").score(PROMPTS, REPLIES) == pytest.approx(scores, abs=1e-5)
+    rm.export(tmp_path / "plain")  # the contract goes with the export, so rlhf_rm scores it the same
+    assert RewardModel.load(tmp_path / "plain").score(PROMPTS, REPLIES) == pytest.approx(scores, abs=1e-5)
+
+
+def test_mean_pooling_is_refused_for_decoders(tiny_decoder_dir):
+    with pytest.raises(ValueError, match="pooling=mean is for encoders"):
+        build_reward_model(ModelSettings(name_or_path=str(tiny_decoder_dir), pooling="mean"))
