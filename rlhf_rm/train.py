@@ -222,6 +222,10 @@ def train(cfg: TrainConfig) -> TrainResult:
     from accelerate import Accelerator
     from transformers import get_scheduler
 
+    from accelerate.state import AcceleratorState
+
+    # accelerate keeps its settings per process: a second train() here may ask for another precision
+    AcceleratorState._reset_state()
     accelerator = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=cfg.mixed_precision)
     main = accelerator.is_main_process
     world, rank = accelerator.num_processes, accelerator.process_index
