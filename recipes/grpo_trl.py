@@ -56,6 +56,7 @@ def build_trainer(cfg: GRPORecipe):
     from datasets import Dataset
     from transformers import AutoTokenizer
 
+    from rlhf_rm.model import resolve_model_path
     from rlhf_rm.reward import RewardFunction
 
     if not cfg.policy:
@@ -76,7 +77,10 @@ def build_trainer(cfg: GRPORecipe):
         length_penalty=r.length_penalty, truncation_penalty=r.truncation_penalty,
         ensemble=r.ensemble, ensemble_k=r.ensemble_k,
     )
-    tokenizer = AutoTokenizer.from_pretrained(cfg.policy)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(cfg.policy))
+    except OSError as err:
+        raise OSError(f"config key 'policy': cannot load a tokenizer from {cfg.policy!r}: {err}") from err
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.unk_token or tokenizer.eos_token
     common = dict(
@@ -97,14 +101,8 @@ def build_trainer(cfg: GRPORecipe):
     )
 
 
-def main(argv: list[str] | None = None):
-    from rlhf_rm.config import load_config
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", help="YAML config (recipes/grpo_trl.yaml)")
-    parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. max_steps=10 reward.normalize=true")
-    args = parser.parse_args(argv)
-    cfg = load_config(GRPORecipe, args.config, args.overrides)
+def train_and_save(cfg: GRPORecipe):
+    """Train the policy and save it to ``cfg.output_dir``; returns the trainer."""
     trainer = build_trainer(cfg)
     trainer.train()
     trainer.save_model(cfg.output_dir)
@@ -112,5 +110,22 @@ def main(argv: list[str] | None = None):
     return trainer
 
 
+def main(argv: list[str] | None = None) -> int:
+    """The script: a user error (missing folder, bad key) is one ``error: ...`` line and exit 2."""
+    from rlhf_rm.cli import run_reporting_errors
+    from rlhf_rm.config import load_config
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="YAML config (recipes/grpo_trl.yaml)")
+    parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. max_steps=10 reward.normalize=true")
+    args = parser.parse_args(argv)
+
+    def run() -> int:
+        train_and_save(load_config(GRPORecipe, args.config, args.overrides))
+        return 0
+
+    return run_reporting_errors(run)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

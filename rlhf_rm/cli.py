@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -34,6 +34,48 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
+def _local_devices() -> tuple[int, bool]:
+    """(CUDA GPUs torch sees, whether another accelerator accelerate launches on is present)."""
+    import torch
+    from accelerate import utils
+
+    others = ("is_xpu_available", "is_npu_available", "is_mlu_available", "is_musa_available", "is_hpu_available",
+              "is_sdaa_available", "is_neuron_available")
+    return torch.cuda.device_count(), any(getattr(utils, name, lambda: False)() for name in others)
+
+
+def _gpu_launch_problem(env: Mapping[str, str], devices: Callable[[], tuple[int, bool]] | None = None) -> str | None:
+    """Why this process, started by an ``accelerate launch`` GPU config, cannot run here; None if it can.
+
+    accelerate's GPU launchers (multi_gpu, FSDP, DeepSpeed) start torchrun-style processes
+    (WORLD_SIZE, LOCAL_WORLD_SIZE) and always set ACCELERATE_MIXED_PRECISION; ``--cpu`` sets
+    ACCELERATE_USE_CPU=true, and plain ``torchrun`` sets no ACCELERATE_* variable (CPU processes are fine).
+    """
+    world = int(env.get("WORLD_SIZE") or 1)
+    use_cpu = env.get("ACCELERATE_USE_CPU", "").strip().lower() in {"1", "true", "yes", "on"}
+    if world <= 1 or "ACCELERATE_MIXED_PRECISION" not in env or use_cpu:
+        return None
+    local = int(env.get("LOCAL_WORLD_SIZE") or world)
+    cuda_gpus, other_accelerator = (devices or _local_devices)()
+    if cuda_gpus >= local or other_accelerator:
+        return None
+    if cuda_gpus == 0:
+        return (f"this accelerate config launches {local} GPU processes but this machine has no CUDA GPU; "
+                "run without accelerate launch, or use torchrun --nproc_per_node 2 for CPU processes")
+    return (f"this accelerate config launches {local} GPU processes but this machine has {cuda_gpus} CUDA GPU(s); "
+            f"pass --num_processes {cuda_gpus} to accelerate launch")
+
+
+def _refuse_unrunnable_launch() -> int | None:
+    """Exit status 2 on every process (the sentence printed once, by rank 0) when the launch cannot run."""
+    problem = _gpu_launch_problem(os.environ)
+    if problem is None:
+        return None
+    if os.environ.get("RANK", "0") == "0":
+        print(f"error: {problem}", file=sys.stderr)
+    return 2
+
+
 # ---- train / eval / export ----------------------------------------------------------------
 
 @command("train")
@@ -41,6 +83,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from rlhf_rm.config import load_config
     from rlhf_rm.train import TrainConfig, train
 
+    if (refused := _refuse_unrunnable_launch()) is not None:
+        return refused
     cfg = load_config(TrainConfig, args.config, args.overrides)
     result = train(cfg)
     if not result.is_main:
@@ -104,6 +148,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 def cmd_ppo(args: argparse.Namespace) -> int:
     from rlhf_rm.ppo.loop import run_ppo_from_config
 
+    if (refused := _refuse_unrunnable_launch()) is not None:
+        return refused
     out = run_ppo_from_config(args.config, args.overrides)
     if out is not None:
         print(f"PPO run written to {out}")
@@ -194,13 +240,13 @@ def _load_subcommands() -> None:
     import rlhf_rm.cli_reward  # noqa: F401  (registers score, rerank, serve)
 
 
-def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    _quiet_libraries()
-    _load_subcommands()
-    args = build_parser().parse_args(argv)
+def run_reporting_errors(fn: Callable[[], int]) -> int:
+    """``fn()``, with a user error as one ``error: ...`` line and exit status 2 instead of a traceback.
+
+    Shared by ``rlhf-rm`` and the recipes' scripts; ``RLHF_RM_DEBUG=1`` shows the traceback.
+    """
     try:
-        return COMMANDS[args.command](args)
+        return fn()
     except _user_errors() as err:
         if os.environ.get("RLHF_RM_DEBUG"):
             raise
@@ -209,6 +255,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    _quiet_libraries()
+    _load_subcommands()
+    args = build_parser().parse_args(argv)
+    return run_reporting_errors(lambda: COMMANDS[args.command](args))
 
 
 if __name__ == "__main__":

