@@ -261,7 +261,6 @@ def collect_rollout(
         ref_logits = model.reference_logits(ids, am, R)
         ref_logprobs.append(logprobs_from_logits(ref_logits, resp, settings.temperature))
         del out, ref_logits
-        release_freed_memory()
     return Rollout(
         query_ids=query_ids,
         query_mask=query_mask,

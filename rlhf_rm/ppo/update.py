@@ -8,7 +8,6 @@ import torch
 
 from rlhf_rm.ppo import algo
 from rlhf_rm.ppo.distributed import Dist
-from rlhf_rm.ppo.memory import release_freed_memory
 from rlhf_rm.ppo.models import ActorCritic
 from rlhf_rm.ppo.rollout import Rollout
 
@@ -71,9 +70,8 @@ def ppo_update(
             stats["approx_kl"].append(pg.approx_kl.item())
             stats["grad_norm"].append(grad_norm.item())
             # this minibatch's logits and activations are garbage now: free them before the next
-            # forward allocates its own, and give the pages back (see ``memory``)
+            # forward allocates its own (trimming the heap here too cost 25% of the update's speed)
             del out, logprobs, pg, vf, loss
-            release_freed_memory()
     # the mean over minibatches, then over processes
     keys = [k for k, v in stats.items() if v]
     local = torch.tensor([sum(stats[k]) / len(stats[k]) for k in keys], dtype=torch.float64, device=mask.device)
