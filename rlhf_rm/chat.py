@@ -12,12 +12,14 @@ def chat(policy: str, reward: str | None = None, n: int = 4, max_new_tokens: int
     """Read user turns from ``stdin``; each reply is the best of ``n`` samples under ``reward``."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from rlhf_rm.model import resolve_model_path
     from rlhf_rm.rerank import Sampling, best_of_n
     from rlhf_rm.reward import RewardFunction
 
     try:
-        tok = AutoTokenizer.from_pretrained(policy)
-        model = AutoModelForCausalLM.from_pretrained(policy)
+        path = resolve_model_path(policy)  # a missing local folder fails here, not after hub retries
+        tok = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path)
     except OSError as err:
         where = ("a folder without a causal LM" if Path(policy).is_dir()
                  else "no such folder here, and not a reachable hub id")

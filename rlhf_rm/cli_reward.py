@@ -146,9 +146,12 @@ def cmd_rerank(args: argparse.Namespace) -> int:
         prompts = read_prompts(args.prompts)
         device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
         torch.manual_seed(args.seed)
-        tokenizer = AutoTokenizer.from_pretrained(args.policy)
+        from rlhf_rm.model import resolve_model_path
+
+        path = resolve_model_path(args.policy)  # a missing local folder fails here, not after hub retries
+        tokenizer = AutoTokenizer.from_pretrained(path)
         dtype = getattr(torch, args.dtype) if args.dtype else None
-        policy = AutoModelForCausalLM.from_pretrained(args.policy, dtype=dtype).to(device)
+        policy = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(device)
         sampling = Sampling(args.temperature, args.top_p, args.sampling_top_k, args.max_new_tokens,
                             tuple(args.stop_token_id or ()), args.prompts_per_batch)
         results = best_of_n(rf, prompts, policy=policy, tokenizer=tokenizer, n=args.n, sampling=sampling)
