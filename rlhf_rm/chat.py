@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TextIO
 
 
 def chat(policy: str, reward: str | None = None, n: int = 4, max_new_tokens: int = 128,
          temperature: float = 0.8, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
     """Read user turns from ``stdin``; each reply is the best of ``n`` samples under ``reward``."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from rlhf_rm.model import resolve_model_path
-    from rlhf_rm.rerank import Sampling, best_of_n
+    from rlhf_rm.rerank import Sampling, best_of_n, load_policy
     from rlhf_rm.reward import RewardFunction
 
-    try:
-        path = resolve_model_path(policy)  # a missing local folder fails here, not after hub retries
-        tok = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForCausalLM.from_pretrained(path)
-    except OSError as err:
-        where = ("a folder without a causal LM" if Path(policy).is_dir()
-                 else "no such folder here, and not a reachable hub id")
-        raise OSError(f"--policy {policy}: {where} ({err})") from err
+    model, tok = load_policy(policy, what="--policy")
     reward_fn = RewardFunction.from_pretrained(reward) if reward else (lambda p, c, **kw: [0.0] * len(c))
     n = n if reward else 1
     sampling = Sampling(temperature=temperature, max_new_tokens=max_new_tokens)

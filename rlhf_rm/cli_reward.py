@@ -127,7 +127,7 @@ def read_scoring_rows(spec: str, on_bad_row: str = "error") -> tuple[list[dict],
 def cmd_rerank(args: argparse.Namespace) -> int:
     import torch
 
-    from rlhf_rm.rerank import Sampling, best_of_n, read_candidates, read_prompts, sft_records
+    from rlhf_rm.rerank import Sampling, best_of_n, load_policy, read_candidates, read_prompts, sft_records
 
     if args.candidates is None and (args.policy is None or args.prompts is None):
         raise ValueError("rerank needs --candidates FILE, or --policy LM with --prompts FILE")
@@ -141,17 +141,11 @@ def cmd_rerank(args: argparse.Namespace) -> int:
         prompts, candidates = read_candidates(args.candidates)
         results = best_of_n(rf, prompts, candidates=candidates)
     else:
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
         prompts = read_prompts(args.prompts)
         device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
         torch.manual_seed(args.seed)
-        from rlhf_rm.model import resolve_model_path
-
-        path = resolve_model_path(args.policy)  # a missing local folder fails here, not after hub retries
-        tokenizer = AutoTokenizer.from_pretrained(path)
         dtype = getattr(torch, args.dtype) if args.dtype else None
-        policy = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(device)
+        policy, tokenizer = load_policy(args.policy, dtype=dtype, device=device, what="--policy")
         sampling = Sampling(args.temperature, args.top_p, args.sampling_top_k, args.max_new_tokens,
                             tuple(args.stop_token_id or ()), args.prompts_per_batch)
         results = best_of_n(rf, prompts, policy=policy, tokenizer=tokenizer, n=args.n, sampling=sampling)

@@ -126,17 +126,15 @@ def step_rerank(out: Path, rm_dir: Path, policy_dir: Path, prompts: list[str], n
 
     def run() -> dict[str, Any]:
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
 
         from rlhf_rm.evaluate import bon_curve
-        from rlhf_rm.rerank import Sampling, best_of_n
+        from rlhf_rm.rerank import Sampling, best_of_n, load_policy
         from rlhf_rm.reward import RewardFunction
 
         torch.manual_seed(0)
         # cache on: the curve below scores the same candidates again
         reward = RewardFunction.from_pretrained(str(rm_dir), cache=True)
-        policy = AutoModelForCausalLM.from_pretrained(policy_dir)
-        tok = AutoTokenizer.from_pretrained(policy_dir)
+        policy, tok = load_policy(str(policy_dir))
         results = best_of_n(reward, prompts, policy=policy, tokenizer=tok, n=n,
                             sampling=Sampling(temperature=1.0, max_new_tokens=40))
         out.mkdir(parents=True, exist_ok=True)

@@ -112,6 +112,30 @@ def best_of_n(
 
 
 @torch.inference_mode()
+def load_policy(name: str, dtype: torch.dtype | None = None, device: str | torch.device | None = None,
+                trust_remote_code: bool = False, what: str = "policy"):
+    """A causal LM and its tokenizer from a folder or hub id, for sampling candidates.
+
+    A missing local folder fails at once (not after minutes of hub retries); errors start with
+    ``what`` and the name (e.g. ``--policy runs/x``). Returns (model in eval mode, tokenizer).
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from rlhf_rm.model import resolve_model_path
+
+    try:
+        path = resolve_model_path(name)
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as err:  # (an empty folder makes the tokenizer raise ValueError)
+        where = ("a folder without a causal LM" if Path(name).expanduser().is_dir()
+                 else "no such folder here, and not a reachable hub id")
+        raise OSError(f"{what} {name}: {where} ({err})") from err
+    if device is not None:
+        model = model.to(device)
+    return model.eval(), tokenizer
+
+
 def generate_candidates(policy, tokenizer, prompts: Sequence[Prompt], n: int,
                         sampling: Sampling = Sampling()) -> tuple[list[list[str]], list[list[bool]]]:
     """n sampled replies per prompt and whether each ended with a stop token.

@@ -7,7 +7,7 @@ import json
 import pytest
 from helpers_reward import STORIES, needs_shared, stories_policy, tiny_rm
 
-from rlhf_rm.rerank import Sampling, best_of_n, read_candidates, read_prompts, sft_records
+from rlhf_rm.rerank import Sampling, best_of_n, load_policy, read_candidates, read_prompts, sft_records
 
 
 def length_reward(prompts, completions, **kwargs):
@@ -149,3 +149,18 @@ def _check_trl_sft_loads(path, tmp_path):
                          processing_class=tok)
     assert "input_ids" in trainer.train_dataset.column_names
     trainer.train()
+
+
+def test_load_policy_names_a_missing_folder_at_once(tmp_path):
+    with pytest.raises(OSError, match=r"^--policy .*no_such_policy: no such folder here"):
+        load_policy(str(tmp_path / "no_such_policy"), what="--policy")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(OSError, match=r"^policy .*empty: a folder without a causal LM"):
+        load_policy(str(tmp_path / "empty"))
+
+
+@needs_shared(STORIES)
+def test_load_policy_gives_an_eval_mode_model_and_its_tokenizer():
+    model, tok = load_policy(str(STORIES))
+    assert not model.training
+    assert tok("Once upon a time").input_ids and model.config.vocab_size == len(tok)

@@ -182,11 +182,12 @@ def generate_candidates(
     Returns only the new text of each sample.
     """
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from rlhf_rm.rerank import load_policy
 
     if isinstance(policy, (str, os.PathLike)):
-        tokenizer = tokenizer or AutoTokenizer.from_pretrained(policy)
-        policy = AutoModelForCausalLM.from_pretrained(policy)
+        policy, own_tokenizer = load_policy(str(policy))
+        tokenizer = tokenizer or own_tokenizer
     if tokenizer is None:
         raise ValueError("pass the tokenizer along with a loaded policy model")
     if device is not None:
