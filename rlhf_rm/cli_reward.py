@@ -170,7 +170,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from rlhf_rm.serve import ServeSettings, serve
 
     token = args.token or os.environ.get("RLHF_RM_TOKEN") or None
-    settings = ServeSettings(args.host, args.port, token, args.max_body_bytes, args.max_batch, args.max_wait_ms)
+    settings = ServeSettings(args.host, args.port, token, args.max_body_bytes, args.max_batch, args.max_wait_ms,
+                             args.raw_queries)
     rf = _reward_fn(args)
     if args.host not in ("127.0.0.1", "localhost", "::1") and token is None:
         print(f"warning: serving on {args.host} without a token; anyone who reaches it can use it")
@@ -212,6 +213,9 @@ def _register(sub) -> None:
     p.add_argument("--max-body-bytes", type=int, default=16 * 1024 * 1024, help="larger requests get 413")
     p.add_argument("--max-batch", type=int, default=64, help="replies per batch gathered from concurrent requests")
     p.add_argument("--max-wait-ms", type=float, default=2.0, help="under concurrency, wait this long to fill a batch")
+    p.add_argument("--raw-queries", action="store_true",
+                   help="/get_reward: score the texts as sent instead of parsing the policy's chat markup "
+                        "(ChatML, Llama-3, Gemma, [INST], Phi-3, Human:/Assistant:) into messages")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
 

@@ -3,10 +3,15 @@
 Endpoints:
     POST /get_reward  {"query": [full texts], "prompts": [prompt texts] (optional)}
                       -> {"rewards": [...], "scores": [...], "extra_logs": {}}
-        OpenRLHF's protocol. With ``prompts``, each query must start with its prompt: the rest is
-        the reply, and the prompt text is scored as one user turn (it may already carry the
-        policy's chat template; for exact chat formatting use /score with message lists).
-        Without ``prompts``, each query is scored as the reply to an empty user turn.
+        OpenRLHF's protocol: each query is the policy's decoded text, its prompt rendered by the
+        POLICY's chat template. A transcript in a known markup (ChatML, Llama-3, Gemma, [INST],
+        Phi-3, HH "Human:/Assistant:"; see rlhf_rm.transcripts) is turned back into chat messages,
+        which the reward model renders with its own template. With ``prompts``, each query must
+        start with its prompt and the rest is the reply; a recognised prompt (ending in an open
+        assistant turn) becomes its messages. Without ``prompts``, a recognised query splits at its
+        last assistant turn. Trailing end-of-turn/EOS/pad tokens are cut from the reply. Text in an
+        unknown markup is scored as before: the prompt string as one user turn (an empty one
+        without ``prompts``), the rest as the reply. ``raw_queries`` turns all of this off.
         "rewards" are the shaped rewards, "scores" the raw model scores (equal unless shaping is on).
     POST /score       {"prompts": [str | messages], "completions": [str | messages]} -> {"rewards": [...]}
     GET  /health      -> {"status": "ok"}  (no token needed)
@@ -45,6 +50,7 @@ class ServeSettings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_batch: int = 64  # replies per reward call, gathered from concurrent requests
     max_wait_ms: float = 2.0  # under concurrency, wait up to this long for the last batch's clients
+    raw_queries: bool = False  # /get_reward: score the texts as sent, without parsing chat markup
 
 
 # ---- dynamic batching ----------------------------------------------------------------------
@@ -228,6 +234,8 @@ def create_app(reward_fn: Callable, settings: ServeSettings = ServeSettings()):
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse
 
+    from rlhf_rm.transcripts import openrlhf_pairs
+
     batcher = DynamicBatcher(_scorer(reward_fn), settings.max_batch, settings.max_wait_ms)
 
     @asynccontextmanager
@@ -298,17 +306,14 @@ def create_app(reward_fn: Callable, settings: ServeSettings = ServeSettings()):
         try:
             data = await read_json(request)
             queries = _texts(data, "query")
-            if data.get("prompts") is None:
-                prompts, completions = [""] * len(queries), queries
-            else:
-                prompts = _texts(data, "prompts")
+            prompts = None if data.get("prompts") is None else _texts(data, "prompts")
+            if prompts is not None:
                 if len(prompts) != len(queries):
                     raise _RequestError(422, f"got {len(queries)} queries but {len(prompts)} prompts")
                 for i, (q, p) in enumerate(zip(queries, prompts)):
                     if not q.startswith(p):
                         raise _RequestError(422, f"query[{i}] does not start with prompts[{i}]")
-                completions = [q[len(p):] for q, p in zip(queries, prompts)]
-            rewards, scores = await score(prompts, completions)
+            rewards, scores = await score(*openrlhf_pairs(queries, prompts, settings.raw_queries))
         except _RequestError as err:
             return error(err.status, str(err))
         return JSONResponse({"rewards": rewards, "scores": scores, "extra_logs": {}})

@@ -37,6 +37,7 @@ def test_defaults_bind_loopback_with_a_16_mib_limit():
     assert settings.host == "127.0.0.1" and settings.max_body_bytes == 16 * 1024 * 1024
     args = build_parser().parse_args(["serve", "--model", "m"])
     assert args.host == "127.0.0.1" and args.max_body_bytes == 16 * 1024 * 1024 and args.token is None
+    assert not settings.raw_queries and not args.raw_queries
 
 
 def test_concurrent_clients_get_the_in_process_scores(server, rf):
@@ -111,6 +112,23 @@ def test_get_reward_without_prompts_scores_the_query_as_a_reply(server, rf):
     r = httpx.post(f"{running.url}/get_reward", json={"query": ["Hello there"]}, headers=AUTH)
     assert r.json()["rewards"] == pytest.approx(rf([""], ["Hello there"]), abs=1e-5)
     assert httpx.post(f"{running.url}/get_reward", json={"query": []}, headers=AUTH).json()["rewards"] == []
+
+
+def test_get_reward_reads_a_policy_chat_transcript_as_messages_and_a_reply(server, rf):
+    running, _ = server
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Name a prime number."}]
+    prompt = ("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nName a prime number.<|im_end|>\n"
+              "<|im_start|>assistant\n")
+    query = prompt + "Seven.<|im_end|><|endoftext|>"  # decoded with special tokens and padding kept
+    expected = rf([messages, "How do I boil an egg?"], ["Seven.", "Eight minutes."])
+    assert expected[0] != pytest.approx(rf([""], [query])[0], abs=1e-3)  # the old reading scored differently
+    with httpx.Client(base_url=running.url, headers=AUTH, timeout=30) as http:
+        alone = http.post("/get_reward", json={"query": [query, "Eight minutes.</s>"]}).json()
+        # unknown markup in a prompt keeps the old reading: the prompt string is one user turn
+        paired = http.post("/get_reward", json={"query": [query, "How do I boil an egg?Eight minutes."],
+                                                "prompts": [prompt, "How do I boil an egg?"]}).json()
+    assert alone["rewards"] == pytest.approx([expected[0], rf([""], ["Eight minutes."])[0]], abs=1e-5)
+    assert paired["rewards"] == pytest.approx(expected, abs=1e-5)
 
 
 def test_a_failing_request_does_not_fail_the_others_in_its_batch():
