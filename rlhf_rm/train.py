@@ -237,7 +237,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     out = Path(cfg.output_dir)
     _seed_all(cfg.seed)
     t0 = time.time()
-    for warning in setup_warnings(cfg):
+    for warning in check_setup(cfg):
         _log(f"warning: {warning}", main)
 
     # 1. data: normalized examples, bad rows reported, a dev split
@@ -378,8 +378,9 @@ def train(cfg: TrainConfig) -> TrainResult:
                        time.time() - t0, pps, main)
 
 
-def setup_warnings(cfg: TrainConfig) -> list[str]:
-    """Settings that will work but probably not as the user meant, each with what to do."""
+def check_setup(cfg: TrainConfig) -> list[str]:
+    """Raise ValueError for settings this machine cannot run; return a warning (with what to do)
+    for each setting that will run, but probably not as the user meant."""
     out = []
     gpu = torch.cuda.is_available()
     if cfg.quantization != "none" and not gpu:
