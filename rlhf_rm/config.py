@@ -71,6 +71,11 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
             return None
         raise ConfigError(f"config key '{key}': expected null, got {value!r}")
     if origin is Literal:
+        if isinstance(value, bool):  # YAML reads `no`/`off` as false and `yes`/`on` as true
+            spellings = ("no", "off", "false") if value is False else ("yes", "on", "true")
+            for choice in get_args(tp):
+                if isinstance(choice, str) and choice.lower() in spellings:
+                    return choice
         if value in get_args(tp):
             return value
         choices = ", ".join(repr(a) for a in get_args(tp))

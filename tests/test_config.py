@@ -41,3 +41,13 @@ def test_every_rm_recipe_loads_and_starts_with_its_command():
         first = path.read_text().splitlines()[0]
         assert first.startswith("#") and "rlhf-rm train" in first, path
         load_config(TrainConfig, path)
+
+
+def test_yaml_booleans_read_as_the_choice_they_spell(tmp_path):
+    # YAML 1.1 reads `no` as false: `mixed_precision=no` must still mean "no"
+    assert load_config(TrainConfig, None, ["mixed_precision=no"]).mixed_precision == "no"
+    f = tmp_path / "c.yaml"
+    f.write_text("mixed_precision: no\n")
+    assert load_config(TrainConfig, f, []).mixed_precision == "no"
+    with pytest.raises(ConfigError, match="'mixed_precision': expected one of 'no', 'bf16', 'fp16', got True"):
+        load_config(TrainConfig, None, ["mixed_precision=yes"])
