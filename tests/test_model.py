@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from rlhf_rm.contract import CONTRACT_FILE
-from rlhf_rm.model import LoraSettings, ModelSettings, RewardModel, build_reward_model
+from rlhf_rm.model import (LoraSettings, ModelSettings, RewardModel, bert_cls_scores, build_reward_model, micro_batches,
+                           sequence_scores)
 
 PROMPTS = [
     "What is the capital of France?",
@@ -116,6 +117,51 @@ def test_mean_pooling_scores_the_masked_mean_and_survives_save_and_export(lora, 
     assert RewardModel.load(tmp_path / "rm").score(PROMPTS, REPLIES) == pytest.approx(scores, abs=1e-5)
     rm.export(tmp_path / "plain")  # the contract goes with the export, so rlhf_rm scores it the same
     assert RewardModel.load(tmp_path / "plain").score(PROMPTS, REPLIES) == pytest.approx(scores, abs=1e-5)
+
+
+@pytest.mark.parametrize("attn", ["sdpa", "eager"])
+@pytest.mark.parametrize("lora", [True, False])
+def test_inference_runs_the_last_layer_for_cls_alone_with_the_models_own_scores(attn, lora, tiny_encoder_dir):
+    rm = _build(tiny_encoder_dir, lora=LoraSettings(enabled=lora, r=4, alpha=8))
+    rm.model.eval()
+    inner = rm.model.get_base_model() if lora else rm.model
+    inner.set_attn_implementation(attn)
+    items = rm.encode(PROMPTS * 2, REPLIES * 2)
+    padded = rm.collate(items)  # mixed lengths: a padding mask
+    equal = rm.collate([items[1], items[4]])  # one length: no mask at all
+    assert padded["attention_mask"].min() == 0 and equal["attention_mask"].min() == 1
+    positions = []  # how many positions the last layer's feed-forward ran on
+    hook = inner.bert.encoder.layer[-1].intermediate.register_forward_hook(lambda m, i, o: positions.append(o.shape[1]))
+    try:
+        for batch in (padded, equal):
+            with torch.inference_mode():
+                expected = rm.model(**batch).logits[:, 0]
+                assert torch.allclose(bert_cls_scores(inner, batch), expected, rtol=0, atol=1e-5)
+                assert torch.allclose(sequence_scores(rm.model, batch, "cls_pooler"), expected, rtol=0, atol=1e-5)
+            with torch.no_grad():
+                assert torch.allclose(rm.forward(batch), expected, rtol=0, atol=1e-5)
+            trained = sequence_scores(rm.model, batch, "cls_pooler")  # with grad: the model's own forward
+            assert trained.requires_grad and torch.allclose(trained.detach(), expected, rtol=0, atol=1e-5)
+    finally:
+        hook.remove()
+    t1, t2 = padded["input_ids"].shape[1], equal["input_ids"].shape[1]
+    assert positions == [t1, 1, 1, 1, t1, t2, 1, 1, 1, t2]
+
+
+def test_micro_batches_cap_inputs_and_padded_tokens():
+    lengths = [5, 40, 12, 40, 7, 3, 100, 12]  # longest first: 6, 1, 3, 2, 7, 4, 0, 5
+    assert micro_batches(lengths, 3) == [[6, 1, 3], [2, 7, 4], [0, 5]]
+    # at most 50 padded tokens (longest x count), but an input longer than that still gets a batch
+    assert micro_batches(lengths, 3, max_tokens=50) == [[6], [1], [3], [2, 7, 4], [0, 5]]
+    assert micro_batches([], 3, max_tokens=50) == []
+
+
+def test_scores_do_not_depend_on_the_micro_batching(tiny_encoder_dir):
+    rm = _build(tiny_encoder_dir)
+    items = rm.encode(PROMPTS * 3, REPLIES * 3)
+    one_by_one = rm.score_encoded(items, batch_size=1)
+    for batch_size, max_tokens in ((64, None), (64, 60), (4, 1000)):
+        assert rm.score_encoded(items, batch_size, max_tokens) == pytest.approx(one_by_one, abs=1e-5)
 
 
 def test_mean_pooling_is_refused_for_decoders(tiny_decoder_dir):

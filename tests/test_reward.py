@@ -52,6 +52,20 @@ def test_exported_folder_scores_like_the_lora_folder(bert):
     assert close(RewardFunction.from_pretrained(tiny_rm_exported())(PROMPTS, REPLIES), expected)
 
 
+def test_scores_equal_the_plain_models_forward_one_input_at_a_time():
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    plain = AutoModelForSequenceClassification.from_pretrained(tiny_rm_exported()).eval()
+    rf = RewardFunction.from_pretrained(tiny_rm_exported(), device="cpu", batch_size=64)
+    rm = rf.models[0]
+    items = rm.encode(PROMPTS * 3, REPLIES * 3)
+    with torch.inference_mode():  # one input per forward: no padding, the transformers model as is
+        oracle = [float(plain(**rm.collate([e])).logits[0, 0]) for e in items]
+    assert close(rf(PROMPTS * 3, REPLIES * 3), oracle)
+    assert close(rm.score_encoded(items, 64, max_tokens=100), oracle)  # several token-capped micro-batches
+
+
 def test_trl_protocol_floats_extra_kwargs_and_name(bert, bert_rf):
     expected, rf = bert[1], bert_rf
     out = rf(prompts=PROMPTS, completions=REPLIES, completion_ids=[[1, 2]] * 5, trainer_state=None,
