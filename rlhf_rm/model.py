@@ -8,9 +8,11 @@ same scores. Inputs are built by :meth:`RewardModel.encode` from the saved :clas
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -475,6 +477,15 @@ def _load_seqcls(name: str, dtype: str | None, trust_remote_code: bool, **kwargs
         raise _hub_error(name, err) from err
 
 
+@contextlib.contextmanager
+def peft_quietly():
+    """peft reads transformers' deprecated ``is_gradient_checkpointing`` whenever it wraps a model:
+    a FutureWarning about library internals, not about anything the user did. Hide only that one."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        yield
+
+
 def _load_weights(path: str, contract: Contract, dtype: str | None, trust_remote_code: bool):
     if contract.weights == "full":
         return _load_seqcls(path, dtype, trust_remote_code)
@@ -503,7 +514,8 @@ def _load_weights(path: str, contract: Contract, dtype: str | None, trust_remote
         from rlhf_rm.quant import disable_cpu_4bit_repack
 
         disable_cpu_4bit_repack(base)  # else CPU scoring takes bitsandbytes' bf16 inference path
-    return PeftModel.from_pretrained(base, path)
+    with peft_quietly():
+        return PeftModel.from_pretrained(base, path)
 
 
 def _drop_load_report(record) -> bool:
@@ -629,7 +641,8 @@ def _add_lora(model, lora: LoraSettings, arch: str, pooling: str):
         # a mean-pooled score never passes the [CLS] pooler: no adapter there
         exclude_modules=["pooler.dense"] if pooling == "mean" else None,
     )
-    return get_peft_model(model, config)
+    with peft_quietly():
+        return get_peft_model(model, config)
 
 
 def read_contract_json(folder: str | Path) -> dict[str, Any]:

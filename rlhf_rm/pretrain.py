@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from rlhf_rm.contract import ROLES_TEMPLATE
-from rlhf_rm.model import LoraSettings, detect_architecture, load_tokenizer, resolve_model_path
+from rlhf_rm.model import LoraSettings, detect_architecture, load_tokenizer, peft_quietly, resolve_model_path
 
 
 @dataclass
@@ -125,7 +125,8 @@ def _with_lora(model, lora: LoraSettings, objective: str):
     task = TaskType.CAUSAL_LM if objective == "clm" else None
     config = LoraConfig(task_type=task, r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
                         target_modules=lora.target_modules)
-    return get_peft_model(model, config)
+    with peft_quietly():
+        return get_peft_model(model, config)
 
 
 def pretrain(cfg: PretrainConfig) -> Path:
