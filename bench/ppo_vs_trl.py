@@ -15,7 +15,10 @@ median updates/second and the median peak RSS of the process (ru_maxrss) are rep
 
 rlhf_rm is measured as its stories recipe runs it (LoRA policy whose reference is the same weights
 with the adapter off, value head on the policy trunk, sampling from merged weights) and, for the
-record, in TRL's layout (full fine-tune, frozen reference copy, separate critic network).
+record, in TRL's layout (full fine-tune, frozen reference copy, separate critic network). Both
+take the same optimizer steps on the same minibatches; rlhf_rm runs each 32-row minibatch as its
+default micro-batches of at most 12 rows with token-weighted gradient accumulation (the same step
+as one pass, one micro-batch's activations alive at a time), TRL as one pass.
 """
 
 from __future__ import annotations

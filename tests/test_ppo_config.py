@@ -45,6 +45,8 @@ def test_unknown_and_mistyped_keys_raise_naming_the_key():
         load_ppo_config(recipe, ["ppo_epochs=many"])
     with pytest.raises(ConfigError, match="num_minibatches"):
         load_ppo_config(recipe, ["num_minibatches=3"])
+    with pytest.raises(ConfigError, match="micro_batch_size"):
+        load_ppo_config(recipe, ["micro_batch_size=0"])
 
 
 def test_stories_recipe_meets_the_issue():

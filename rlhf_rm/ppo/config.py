@@ -66,6 +66,11 @@ class PPOConfig:
     max_minutes: float | None = None  # stop early (then evaluate and save) after this long
     rollout_batch_size: int = 64  # replies per update, over all processes
     num_minibatches: int = 1
+    # most rows per training forward/backward: a minibatch runs as the fewest even micro-batches
+    # that fit, whose gradients add up to the same step, one micro-batch's activations alive at a
+    # time (null: the whole minibatch in one pass). Stories recipe on CPU, minibatch 32: 3 passes
+    # (11/11/10 rows) as fast as 1 x 32 within noise, peak RSS ~85 MB lower (2 x 16: ~70 MB)
+    micro_batch_size: int | None = 12
     ppo_epochs: int = 4
     learning_rate: float = 1e-3
     value_learning_rate: float | None = None  # default: learning_rate
@@ -125,6 +130,10 @@ def validate(cfg: PPOConfig) -> None:
         raise ConfigError(
             f"config key 'num_minibatches': {cfg.num_minibatches} must divide rollout_batch_size "
             f"{cfg.rollout_batch_size}"
+        )
+    if cfg.micro_batch_size is not None and cfg.micro_batch_size < 1:
+        raise ConfigError(
+            f"config key 'micro_batch_size': must be >= 1 (or null for the whole minibatch), got {cfg.micro_batch_size}"
         )
     if cfg.temperature <= 0:
         raise ConfigError("config key 'temperature': must be > 0 (PPO samples; greedy decoding has no log-probs)")

@@ -26,6 +26,7 @@ from rlhf_rm.ppo.checkpoint import CHECKPOINTS, latest_checkpoint, load_checkpoi
 from rlhf_rm.ppo.config import PPOConfig, load_ppo_config, validate
 from rlhf_rm.ppo.dashboard import Dashboard
 from rlhf_rm.ppo.distributed import Dist, has_accelerator
+from rlhf_rm.ppo.memory import release_freed_memory
 from rlhf_rm.ppo.models import POLICY_ADAPTER, ActorCritic, build_actor_critic
 from rlhf_rm.ppo.prompts import EncodedPrompt, encode_prompt, read_prompts, split_prompts
 from rlhf_rm.ppo.rewards import load_reward
@@ -168,6 +169,7 @@ def _run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None, accelerator) -> Path:
     hp = PPOSettings(
         epochs=cfg.ppo_epochs,
         minibatch_size=minibatch,
+        micro_batch_size=min(cfg.micro_batch_size or minibatch, minibatch),
         clip_range=cfg.clip_range,
         clip_range_value=cfg.clip_range_value,
         vf_coef=cfg.vf_coef,
@@ -347,6 +349,7 @@ def _run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None, accelerator) -> Path:
     if main:
         from rlhf_rm.ppo.evaluate import evaluate_policy
 
+        release_freed_memory()  # the last update's activations are gone: evaluate on a lean heap
         torch.manual_seed(cfg.seed + 12345)
         held_out = [encode_prompt(p, tokenizer, cfg.max_prompt_tokens) for p in eval_prompts]
         report = evaluate_policy(

@@ -78,17 +78,18 @@ class ActorCritic(nn.Module):
     # --- forward passes ---------------------------------------------------------------------
 
     def _run(self, lm: nn.Module, input_ids, attention_mask, n: int, want_logits: bool):
+        L = input_ids.shape[1]
         out = lm(
             input_ids=input_ids,
             attention_mask=attention_mask,
             position_ids=position_ids_from_mask(attention_mask),
             output_hidden_states=True,
             use_cache=False,
-            # only the reply positions go through the LM head (+1: the position after the last
-            # token is dropped below); a critic-only pass needs one
-            logits_to_keep=n + 1 if want_logits else 1,
+            # only the n positions that predict the reply go through the LM head (by index: no
+            # (B, n+1, V) logits to slice, nor its zero-filled gradient); a critic-only pass needs one
+            logits_to_keep=torch.arange(L - n - 1, L - 1, device=input_ids.device) if want_logits else 1,
         )
-        return out.logits[:, :-1] if want_logits else None, out.hidden_states[-1][:, -n - 1 : -1]
+        return out.logits if want_logits else None, out.hidden_states[-1][:, -n - 1 : -1]
 
     def _values(self, hidden: torch.Tensor) -> torch.Tensor:
         return self.value_head(hidden.to(self.value_head.weight.dtype)).squeeze(-1)

@@ -228,6 +228,8 @@ def collect_rollout(
     device: torch.device,
 ) -> Rollout:
     """Steps 1-2 of a PPO update: sample replies, then score them and record log-probs/values."""
+    # the last update's activations are gone: sampling and scoring start from a lean heap too
+    release_freed_memory()
     query_ids, query_mask = left_pad(prompt_ids, settings.pad_token_id)
     query_ids, query_mask = query_ids.to(device), query_mask.to(device)
     # 1a. sample with the current policy
@@ -246,7 +248,6 @@ def collect_rollout(
         reward_batch_size,
         prompt_texts=prompt_texts,
     )
-    release_freed_memory()  # the sampler's KV cache and the reward's activations are gone
     # 2. log-probs and values of the sampled replies under the policy and the reference
     R = response_ids.shape[1]
     input_ids = torch.cat([query_ids, response_ids], dim=1)
@@ -261,6 +262,9 @@ def collect_rollout(
         ref_logits = model.reference_logits(ids, am, R)
         ref_logprobs.append(logprobs_from_logits(ref_logits, resp, settings.temperature))
         del out, ref_logits
+    # the sampler's KV cache and the activations of the reward and of these passes are gone: hand
+    # their heap back, so that the update's activations start from a lean heap (see ``memory``)
+    release_freed_memory()
     return Rollout(
         query_ids=query_ids,
         query_mask=query_mask,
