@@ -10,8 +10,9 @@ loop trims twice per update -- before sampling and at the end of the rollout (af
 the log-prob passes) -- so that neither the rollout nor the optimisation phase runs on top of the
 other's leftover heap (peak RSS over 8 updates with micro-batches of 16: 579-583 MB vs 588-590 MB
 with the second trim only; the same page faults and CPU time per update, 2.73 vs 2.75 s,
-alternating updates), and once before the final evaluation. Trimming after every minibatch too cost 25% of the update's
-speed (0.32-0.35 vs 0.40-0.46 updates/s) for about 6 MB less peak RSS (650 vs 656 MB). Even
+alternating updates), and once before the final evaluation. Trimming after every minibatch too
+cost 25% of the update's speed (0.32-0.35 vs 0.40-0.46 updates/s) for about 6 MB less peak RSS
+(650 vs 656 MB). Even
 trimmed, one forward/backward grows the heap to about twice its peak of live tensors (free
 pieces between live ones), which is why PPO's training passes run in micro-batches
 (``micro_batch_size``).
