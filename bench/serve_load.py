@@ -118,8 +118,7 @@ def measure(model_dir: str, pairs_per_request: int = 1) -> dict[int, dict]:
     data = pairs()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    code = "import sys, rlhf_rm.cli_reward; from rlhf_rm.cli import main; sys.exit(main(sys.argv[1:]))"
-    server = subprocess.Popen([sys.executable, "-c", code, "serve", "--model", model_dir, "--port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "rlhf_rm.cli", "serve", "--model", model_dir, "--port", str(port),
                                "--device", "cpu", "--log-level", "warning"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               env={**os.environ, "OMP_NUM_THREADS": os.environ.get("BENCH_THREADS", "1")})

@@ -97,7 +97,6 @@ def test_read_prompts_and_candidates(tmp_path):
 
 @needs_shared(STORIES)
 def test_rerank_cli_writes_n_scored_candidates_and_an_sft_set_trl_loads(tmp_path):
-    import rlhf_rm.cli_reward  # noqa: F401  registers the subcommands
     from rlhf_rm.cli import main
     from rlhf_rm.model import RewardModel
 

@@ -8,7 +8,6 @@ import json
 import pytest
 from helpers_reward import tiny_rm
 
-import rlhf_rm.cli_reward  # noqa: F401  registers score / rerank / serve
 from rlhf_rm.cli import main
 from rlhf_rm.model import RewardModel
 

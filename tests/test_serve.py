@@ -30,7 +30,6 @@ AUTH = {"Authorization": "Bearer s3cret"}
 
 
 def test_defaults_bind_loopback_with_a_16_mib_limit():
-    import rlhf_rm.cli_reward  # noqa: F401
     from rlhf_rm.cli import build_parser
 
     settings = ServeSettings()

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from huggingface_hub import constants
 
-from rlhf_rm.cli import _gpu_launch_problem, main
+from rlhf_rm.cli import main
+from rlhf_rm.cli.launch import gpu_launch_problem
 from rlhf_rm.model import resolve_model_path
 
 RECIPES = Path(__file__).resolve().parents[1] / "recipes"
@@ -156,7 +157,7 @@ def test_bitsandbytes_kernel_notice_is_dropped_and_nothing_else():
     records = _Records()
     log.addHandler(records)
     level = log.level
-    log.setLevel(logging.WARNING)  # `rlhf-rm` itself quiets bitsandbytes to errors (cli._quiet_libraries)
+    log.setLevel(logging.WARNING)  # `rlhf-rm` itself quiets bitsandbytes to errors (cli.common.quiet_libraries)
     try:
         log.warning("Failed to load CPU gemm_4bit_forward from kernels-community: %s. Please make sure you "
                     "already `pip install kernels` and the kernels >= 0.11.1", "No module named 'kernels'")
@@ -224,17 +225,17 @@ NO_GPU = "this accelerate config launches 8 GPU processes but this machine has n
     ({"ACCELERATE_MIXED_PRECISION": "bf16"}, (0, False), None),  # one process
 ])
 def test_gpu_launch_problem(env, devices, expected):
-    assert _gpu_launch_problem(env, lambda: devices) == expected
+    assert gpu_launch_problem(env, lambda: devices) == expected
 
 
 @pytest.mark.parametrize("rank", ["0", "3"])
 def test_train_under_a_gpu_launch_without_gpus_exits_2_and_rank_0_says_why(rank, monkeypatch, capsys):
-    import rlhf_rm.cli as cli
+    from rlhf_rm.cli import launch
 
     for key, value in {**ACCELERATE_GPU_ENV, "RANK": rank}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("ACCELERATE_USE_CPU", raising=False)
-    monkeypatch.setattr(cli, "_local_devices", lambda: (0, False))
+    monkeypatch.setattr(launch, "local_devices", lambda: (0, False))
     assert main(["train", "--config", str(RECIPES / "rm_tiny.yaml")]) == 2
     assert main(["ppo", "--config", str(RECIPES / "ppo_tiny.yaml")]) == 2
     assert capsys.readouterr().err == (f"error: {NO_GPU}\n" * 2 if rank == "0" else "")

@@ -1,17 +1,12 @@
-"""``rlhf-rm score | rerank | serve``: the reward function at the command line.
-
-Registered into ``rlhf_rm.cli`` on import (``import rlhf_rm.cli_reward`` in cli.py).
-"""
+"""``rlhf-rm score | rerank | serve``: the reward function at the command line."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
-from pathlib import Path
 
-from rlhf_rm.cli import _EXTRA_PARSERS, command
+from rlhf_rm.cli.common import write_jsonl
 
 
 def _add_reward_args(p: argparse.ArgumentParser) -> None:
@@ -47,16 +42,8 @@ def _reward_fn(args: argparse.Namespace):
     )
 
 
-def _write_jsonl(path: str, records) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        for record in records:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
 # ---- score ----------------------------------------------------------------------------------
 
-@command("score")
 def cmd_score(args: argparse.Namespace) -> int:
     rows, bad_rows = read_scoring_rows(args.input, args.on_bad_row)
     if bad_rows:
@@ -69,7 +56,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     for row, reward, raw in zip(rows, details.rewards, details.raw_mean):
         row["reward"], row["raw_score"] = reward, raw
-    _write_jsonl(args.output, rows)
+    write_jsonl(args.output, rows)
     mean = sum(details.rewards) / max(len(rows), 1)
     print(f"scored {len(rows)} replies from {args.input}; wrote {args.output}")
     print(f"rm/mean_reward={mean:.4f} replies_per_second={len(rows) / max(seconds, 1e-9):.1f} seconds={seconds:.1f}")
@@ -123,7 +110,6 @@ def read_scoring_rows(spec: str, on_bad_row: str = "error") -> tuple[list[dict],
 
 # ---- rerank ---------------------------------------------------------------------------------
 
-@command("rerank")
 def cmd_rerank(args: argparse.Namespace) -> int:
     import torch
 
@@ -150,7 +136,7 @@ def cmd_rerank(args: argparse.Namespace) -> int:
                             tuple(args.stop_token_id or ()), args.prompts_per_batch)
         results = best_of_n(rf, prompts, policy=policy, tokenizer=tokenizer, n=args.n, sampling=sampling)
     seconds = time.perf_counter() - start
-    _write_jsonl(args.output, [r.to_json() for r in results])
+    write_jsonl(args.output, [r.to_json() for r in results])
     n_candidates = sum(len(r.candidates) for r in results)
     best = sum(r.best_score for r in results) / max(len(results), 1)
     mean = sum(c.score for r in results for c in r.candidates) / max(n_candidates, 1)
@@ -158,14 +144,13 @@ def cmd_rerank(args: argparse.Namespace) -> int:
     print(f"rerank/best_score={best:.4f} rerank/mean_score={mean:.4f} seconds={seconds:.1f}")
     if args.sft_output is not None:
         records = sft_records(results, args.top_k or 1)
-        _write_jsonl(args.sft_output, records)
+        write_jsonl(args.sft_output, records)
         print(f"wrote {len(records)} SFT conversations (top {args.top_k or 1} per prompt) to {args.sft_output}")
     return 0
 
 
 # ---- serve ----------------------------------------------------------------------------------
 
-@command("serve")
 def cmd_serve(args: argparse.Namespace) -> int:
     from rlhf_rm.serve import ServeSettings, serve
 
@@ -180,13 +165,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("score", help="score (prompt, response) rows of a file with a reward model")
     _add_reward_args(p)
     p.add_argument("--input", required=True, help="JSONL/JSON/CSV/Parquet: prompt + response rows, or preference data")
     p.add_argument("--output", required=True, help="JSONL: each row with its reward")
     p.add_argument("--on-bad-row", default="error", choices=["error", "skip"],
                    help="preference data: stop at bad rows (listed), or skip and list them")
+    p.set_defaults(run=cmd_score)
 
     p = sub.add_parser("rerank", help="best-of-n: sample n replies per prompt (or read candidates), keep the best")
     _add_reward_args(p)
@@ -204,6 +190,7 @@ def _register(sub) -> None:
     p.add_argument("--stop-token-id", type=int, action="append", help="extra stop token id (repeatable)")
     p.add_argument("--prompts-per-batch", type=int, default=8, help="prompts per generate call")
     p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=cmd_rerank)
 
     p = sub.add_parser("serve", help="HTTP reward server (OpenRLHF /get_reward, /score, /health)")
     _add_reward_args(p)
@@ -217,6 +204,4 @@ def _register(sub) -> None:
                    help="/get_reward: score the texts as sent instead of parsing the policy's chat markup "
                         "(ChatML, Llama-3, Gemma, [INST], Phi-3, Human:/Assistant:) into messages")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-
-
-_EXTRA_PARSERS.append(_register)
+    p.set_defaults(run=cmd_serve)

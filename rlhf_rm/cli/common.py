@@ -1,0 +1,70 @@
+"""What every ``rlhf-rm`` subcommand shares: a quiet console and user errors as one sentence.
+
+A user error (a bad config key, a bad data row, a missing file or model) ends the command with
+one ``error: ...`` line and exit status 2; ``RLHF_RM_DEBUG=1`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Iterable
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """The exception types reported as one sentence rather than a traceback."""
+    from rlhf_rm.config import ConfigError
+    from rlhf_rm.data import DataError
+
+    # OSError: a missing file, or a model/tokenizer id that cannot be loaded (no network, no such repo)
+    return (DataError, ConfigError, OSError, ValueError, RuntimeError)
+
+
+def run_reporting_errors(fn: Callable[[], int]) -> int:
+    """``fn()``, with a user error as one ``error: ...`` line and exit status 2 instead of a traceback.
+
+    Shared by ``rlhf-rm`` and the recipes' scripts; ``RLHF_RM_DEBUG=1`` shows the traceback.
+    """
+    try:
+        return fn()
+    except user_errors() as err:
+        if os.environ.get("RLHF_RM_DEBUG"):
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def quiet_libraries() -> None:
+    """Keep the console for rlhf_rm's own story: library chatter at error level only."""
+    import logging
+    import warnings
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # transformers weight-loading bars
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")  # datasets.map bars
+    logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message=".*kernels.*")
+    warnings.filterwarnings("ignore", category=UserWarning, module="peft")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, config_help: str,
+                         overrides_help: str = "key=value overrides") -> None:
+    """``--config FILE`` and trailing ``key=value`` overrides: how every config-driven job is started."""
+    parser.add_argument("--config", help=config_help)
+    parser.add_argument("overrides", nargs="*", help=overrides_help)
+
+
+def write_jsonl(path: str, records: Iterable[dict]) -> None:
+    """One JSON object a line (UTF-8 kept as is), creating the parent folder."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        for record in records:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
