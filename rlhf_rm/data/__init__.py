@@ -48,7 +48,9 @@ def load_examples(spec: str | list[str], on_bad_row: str = "error", split: str =
 
     A `.json` file holds a list of objects or `{"data": [...]}`; one that is really JSON Lines is
     read as such. In CSV an empty cell is a missing value, and `score`/`margin` cells are parsed
-    as numbers. The layout (see `LAYOUTS`) is detected per file from its columns.
+    as numbers. The layout (see `LAYOUTS`) is detected per file from its rows: the layout at least
+    two thirds of the rows are in; a row in another layout is a bad row (`row is in layout X, the
+    file is in layout Y`), and a file whose rows mix layouts more evenly raises `DataError`.
 
     on_bad_row: "error" raises one `DataError` listing every bad row of every file;
     "skip" drops them and returns them in `LoadedData.bad_rows`.

@@ -4,6 +4,7 @@ import math
 import numbers
 import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -29,19 +30,17 @@ class _Bad(Exception):
 
 
 def normalize_table(table: Table) -> tuple[str | None, list[Example], list[BadRow]]:
-    """Detect the table's layout from its columns and normalize every row.
+    """Detect the table's layout from its rows and normalize every row.
+
+    Each object row is in the layout its own fields say (`row_layout`); the file is in the layout
+    of at least two thirds of those rows (`file_layout`). A row in another layout is a bad row
+    (`row is in layout X, the file is in layout Y`), never a reason to reject the rows that fit.
 
     Returns (layout or None for a table without object rows, examples, bad rows).
-    Raises DataError when the columns match no known layout.
+    Raises DataError when no row matches a known layout, or when no layout holds two thirds.
     """
-    dict_rows = [row for _, row in table.rows if isinstance(row, dict)]
-    columns = set().union(*dict_rows) if dict_rows else set()
-    layout = _detect(columns, dict_rows) if dict_rows else None
-    if dict_rows and layout is None:
-        known = "; ".join(f"{name}: {fields}" for name, fields in LAYOUTS.items())
-        raise DataError(
-            f"{table.source}: columns {sorted(columns)} match no known layout. Known layouts: {known}"
-        )
+    votes = {number: row_layout(row) for number, row in table.rows if isinstance(row, dict)}
+    layout = file_layout(table, votes) if votes else None
     examples, bad_rows = [], []
     for number, row in table.rows:
         try:
@@ -49,6 +48,8 @@ def normalize_table(table: Table) -> tuple[str | None, list[Example], list[BadRo
                 raise _Bad(row.reason)
             if not isinstance(row, dict):
                 raise _Bad(f"expected an object, got {_type(row)}")
+            if not _fits(row, votes[number], layout):
+                raise _Bad(f"row is in layout {votes[number]}, the file is in layout {layout}")
             fields = _NORMALIZERS[layout](row)
             subset = None if row.get("subset") is None else str(row["subset"])
             examples.append(Example(**fields, source=table.source, row=number, subset=subset))
@@ -57,18 +58,56 @@ def normalize_table(table: Table) -> tuple[str | None, list[Example], list[BadRo
     return layout, examples, bad_rows
 
 
-def _detect(columns: set[str], rows: list[dict]) -> str | None:
-    if {"instruction", "output"} <= columns:
+def row_layout(row: dict) -> str | None:
+    """The layout one row's own fields (those not null) say it is in, or None when they match
+    none -- such a row is read in its file's layout, which then names the fields it lacks."""
+    keys = {key for key, value in row.items() if value is not None}
+    if {"instruction", "output"} <= keys:
         return "ranked"
-    if columns & {"chosen", "rejected"}:
-        if "prompt" in columns:
+    if keys & {"chosen", "rejected"}:
+        if "prompt" in keys:
             return "trl-explicit"
-        texts = (r.get(k) for r in rows for k in ("chosen", "rejected"))
-        first = next((t for t in texts if t is not None), None)
-        return "hh-rlhf" if isinstance(first, str) and _TURN.search(first) else "trl-implicit"
-    if columns & {"response", "completion"} and columns & {"score", "label"}:
+        texts = (row.get(key) for key in ("chosen", "rejected"))
+        return "hh-rlhf" if any(isinstance(t, str) and _TURN.search(t) for t in texts) else "trl-implicit"
+    if keys & {"response", "completion"} and keys & {"score", "label"}:
         return "pointwise"
     return None
+
+
+def file_layout(table: Table, votes: dict[int, str | None]) -> str:
+    """The layout of at least two thirds of a table's rows that match one (`row_layout`).
+
+    Raises DataError naming the columns when no row matches a known layout, and naming each
+    layout's row count when the rows are genuinely mixed (no layout holds two thirds).
+    """
+    counts = Counter(vote for vote in votes.values() if vote is not None)
+    if not counts:
+        rows = [row for _, row in table.rows if isinstance(row, dict)]
+        known = "; ".join(f"{name}: {fields}" for name, fields in LAYOUTS.items())
+        raise DataError(
+            f"{table.source}: columns {sorted(set().union(*rows))} match no known layout. Known layouts: {known}"
+        )
+    (layout, count), total = counts.most_common(1)[0], sum(counts.values())
+    if 3 * count < 2 * total:
+        unit = "line" if table.line_based else "row"
+        first = {vote: number for number, vote in reversed(votes.items())}
+        mixed = "; ".join(f"{name}: {n} rows, the first at {unit} {first[name]}" for name, n in counts.most_common())
+        raise DataError(
+            f"{table.source}: the rows mix layouts and none holds two thirds of them ({mixed}); "
+            "a file must hold one layout -- put each layout in its own file (a folder or a list of "
+            "files may mix layouts)"
+        )
+    return layout
+
+
+def _fits(row: dict, vote: str | None, layout: str | None) -> bool:
+    if vote in (None, layout):
+        return True
+    # a pair of plain strings (not transcripts, not message lists) is an implicit row by its
+    # fields and also a broken row of the other pair layouts: it is read in the file's layout,
+    # which says what is wrong (a transcript without turns, a missing prompt)
+    messages = any(isinstance(row.get(key), (list, tuple)) for key in ("chosen", "rejected"))
+    return vote == "trl-implicit" and layout in ("hh-rlhf", "trl-explicit") and not messages
 
 
 def _hh(row: dict) -> dict:

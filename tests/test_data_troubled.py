@@ -1,0 +1,167 @@
+"""Troubled preference files (issue 17): one odd row never takes good rows down with it.
+
+Each case writes a small file and states which lines are good and which are bad (and why); both
+`on_bad_row` modes are checked: `error` lists exactly the bad lines, `skip` keeps every good one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from rlhf_rm.data import DataError, load_examples
+
+
+def hh(i: int, reply: str = "Sure, here is how.") -> dict:
+    """A distinct HH-RLHF transcript pair."""
+    prompt = f"\n\nHuman: Question number {i}?"
+    return {"chosen": f"{prompt}\n\nAssistant: {reply}", "rejected": f"{prompt}\n\nAssistant: No."}
+
+
+def explicit(i: int) -> dict:
+    return {"prompt": f"Question {i}?", "chosen": f"Answer {i}.", "rejected": "No."}
+
+
+def write_lines(path: Path, rows: list, newline: str = "\n", bom: bool = False) -> Path:
+    text = newline.join(r if isinstance(r, str) else json.dumps(r) for r in rows) + newline
+    path.write_bytes(("\ufeff" if bom else "").encode() + text.encode())
+    return path
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Path
+    good: list[int]  # the lines that must become examples, in order
+    bad: dict[int, str]  # line -> the reason it must be reported with
+
+
+def odd_row_case(tmp_path: Path, odd: dict | str) -> Case:
+    """30 HH transcripts with one row in TRL's explicit layout at line 17."""
+    rows: list = [hh(i) for i in range(30)]
+    rows.insert(16, odd)
+    path = write_lines(tmp_path / "hh_odd.jsonl", rows)
+    good = [n for n in range(1, 32) if n != 17]
+    return Case(path, good, {17: "row is in layout trl-explicit, the file is in layout hh-rlhf"})
+
+
+CASES: dict[str, Callable[[Path], Case]] = {
+    # a boolean reply, as PandaLM rows carry
+    "odd row, boolean reply": lambda p: odd_row_case(p, {"prompt": "Which is better?", "chosen": True, "rejected": "B"}),
+    "odd row, NaN margin": lambda p: odd_row_case(
+        p, '{"prompt": "Q?", "chosen": "A.", "rejected": "B.", "margin": NaN}'
+    ),
+    "odd row, 4 MB prompt": lambda p: odd_row_case(p, {"prompt": "word " * 800_000, "chosen": "A.", "rejected": "B."}),
+    "BOM and CRLF": lambda p: Case(
+        write_lines(p / "crlf.jsonl", [explicit(i) for i in range(4)], newline="\r\n", bom=True), [1, 2, 3, 4], {}
+    ),
+    "blank lines": lambda p: Case(
+        write_lines(p / "blank.jsonl", [explicit(1), "", "  ", explicit(2), "", explicit(3)]), [1, 4, 6], {}
+    ),
+    "transcript without an assistant turn": lambda p: Case(
+        write_lines(p / "no_assistant.jsonl", [hh(1), {"chosen": "\n\nHuman: hi", "rejected": "\n\nHuman: hi"}, hh(2)]),
+        [1, 3],
+        {2: "chosen transcript has no 'Assistant:' turn"},
+    ),
+    "pairs whose prompts differ": lambda p: Case(
+        write_lines(p / "differ.jsonl", [hh(1), {"chosen": hh(2)["chosen"], "rejected": hh(3)["rejected"]}, hh(4)]),
+        [1, 3],
+        {2: "chosen and rejected have different prompts"},
+    ),
+    "a transcript pair that is plain text": lambda p: Case(
+        write_lines(p / "plain.jsonl", [hh(1), {"chosen": "Yes.", "rejected": "No."}, hh(2)]),
+        [1, 3],
+        {2: "chosen transcript has no 'Assistant:' turn"},
+    ),
+    "pointwise rows with non-numeric scores": lambda p: Case(
+        write_lines(
+            p / "pointwise.jsonl",
+            [
+                {"prompt": "Q?", "response": "A.", "score": 4},
+                {"prompt": "Q?", "response": "B.", "score": "high"},
+                {"prompt": "Q?", "response": "C.", "score": "3"},
+                {"prompt": "Q?", "response": "D.", "score": 1.5},
+            ],
+        ),
+        [1, 4],
+        {2: "score is not a number (got 'high')", 3: "score is not a number (got '3')"},
+    ),
+}
+
+
+@pytest.mark.parametrize("mode", ["error", "skip"])
+@pytest.mark.parametrize("name", CASES)
+def test_troubled_file(name, mode, tmp_path):
+    case = CASES[name](tmp_path)
+    expected = [f"{case.path} line {n}: {reason}" for n, reason in case.bad.items()]
+    if mode == "error" and case.bad:
+        with pytest.raises(DataError) as info:
+            load_examples(str(case.path))
+        assert [str(b) for b in info.value.bad_rows] == expected  # no good row reported bad
+        assert all(line in str(info.value) for line in expected)
+        return
+    loaded = load_examples(str(case.path), on_bad_row=mode)
+    assert [e.row for e in loaded.examples] == case.good  # none lost
+    assert [str(b) for b in loaded.bad_rows] == expected
+
+
+def test_odd_row_detection_follows_the_majority_in_every_layout(tmp_path):
+    ranked = [{"instruction": f"Q{i}?", "output": [f"A{i}.", "No."]} for i in range(5)]
+    path = write_lines(tmp_path / "ranked.jsonl", [*ranked, hh(1), explicit(1)])
+    loaded = load_examples(str(path), on_bad_row="skip")
+    assert (loaded.layouts, [e.row for e in loaded.examples]) == (["ranked"], [1, 2, 3, 4, 5])
+    assert [b.reason for b in loaded.bad_rows] == [
+        "row is in layout hh-rlhf, the file is in layout ranked",
+        "row is in layout trl-explicit, the file is in layout ranked",
+    ]
+
+
+def test_explicit_file_row_without_prompt_names_the_missing_field(tmp_path):
+    path = write_lines(tmp_path / "p.jsonl", [explicit(1), {"chosen": "A.", "rejected": "B."}, explicit(2)])
+    loaded = load_examples(str(path), on_bad_row="skip")
+    assert [(b.row, b.reason) for b in loaded.bad_rows] == [(2, "missing field 'prompt'")]
+
+
+def test_conversational_pair_in_a_transcript_file_is_another_layout(tmp_path):
+    conversation = {
+        "chosen": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
+        "rejected": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Go"}],
+    }
+    path = write_lines(tmp_path / "hh.jsonl", [hh(1), hh(2), conversation])
+    loaded = load_examples(str(path), on_bad_row="skip")
+    assert [(b.row, b.reason) for b in loaded.bad_rows] == [
+        (3, "row is in layout trl-implicit, the file is in layout hh-rlhf")
+    ]
+
+
+@pytest.mark.parametrize("mode", ["error", "skip"])
+def test_half_and_half_file_gets_one_sentence(mode, tmp_path):
+    path = write_lines(tmp_path / "mixed.jsonl", [row for i in range(6) for row in (hh(i), explicit(i))])
+    with pytest.raises(DataError) as info:
+        load_examples(str(path), on_bad_row=mode)
+    assert str(info.value) == (
+        f"{path}: the rows mix layouts and none holds two thirds of them (hh-rlhf: 6 rows, the first "
+        "at line 1; trl-explicit: 6 rows, the first at line 2); a file must hold one layout -- put each "
+        "layout in its own file (a folder or a list of files may mix layouts)"
+    )
+
+
+def test_files_of_different_layouts_load_together(tmp_path):
+    first = write_lines(tmp_path / "a.jsonl", [hh(1), hh(2)])
+    second = write_lines(tmp_path / "b.jsonl", [explicit(1)])
+    loaded = load_examples([str(first), str(second)])
+    assert (loaded.layouts, len(loaded.examples)) == (["hh-rlhf", "trl-explicit"], 3)
+
+
+@pytest.mark.parametrize("mode", ["error", "skip"])
+def test_empty_file_and_unknown_layout_stop_in_both_modes(mode, tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n")
+    with pytest.raises(DataError, match=f"{empty}: no rows found|no rows found in {empty}"):
+        load_examples(str(empty), on_bad_row=mode)
+    unknown = write_lines(tmp_path / "unknown.jsonl", [{"question": "Q?", "answer": "A."}] * 3)
+    with pytest.raises(DataError, match=r"unknown.jsonl: columns \['answer', 'question'\] match no known layout"):
+        load_examples(str(unknown), on_bad_row=mode)
