@@ -6,6 +6,7 @@ Each case writes a small file and states which lines are good and which are bad 
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,7 +49,23 @@ def odd_row_case(tmp_path: Path, odd: dict | str) -> Case:
     return Case(path, good, {17: "row is in layout trl-explicit, the file is in layout hh-rlhf"})
 
 
+NOT_UTF8 = "data files must be UTF-8-encoded: re-save the file as UTF-8"
+LATIN1_ROW = '{"prompt": "Caf\xe9 au lait?", "chosen": "Yes.", "rejected": "No."}'.encode("latin-1")
+
+
+def latin1_case(tmp_path: Path, name: str) -> Case:
+    """Four UTF-8 rows with one latin-1 row (byte 0xe9 at byte 16 of line 3)."""
+    lines = [json.dumps(explicit(i)).encode() for i in range(4)]
+    lines.insert(2, LATIN1_ROW)
+    data = b"\n".join(lines) + b"\n"
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    return Case(path, [1, 2, 4, 5], {3: f"not valid UTF-8 (byte 0xe9 at byte 16 of the line); {NOT_UTF8}"})
+
+
 CASES: dict[str, Callable[[Path], Case]] = {
+    "invalid UTF-8": lambda p: latin1_case(p, "latin1.jsonl"),
+    "invalid UTF-8, gzipped": lambda p: latin1_case(p, "latin1.jsonl.gz"),
     # a boolean reply, as PandaLM rows carry
     "odd row, boolean reply": lambda p: odd_row_case(p, {"prompt": "Which is better?", "chosen": True, "rejected": "B"}),
     "odd row, NaN margin": lambda p: odd_row_case(
@@ -165,3 +182,24 @@ def test_empty_file_and_unknown_layout_stop_in_both_modes(mode, tmp_path):
     unknown = write_lines(tmp_path / "unknown.jsonl", [{"question": "Q?", "answer": "A."}] * 3)
     with pytest.raises(DataError, match=r"unknown.jsonl: columns \['answer', 'question'\] match no known layout"):
         load_examples(str(unknown), on_bad_row=mode)
+
+
+def test_invalid_utf8_in_json_and_csv_names_the_row_and_field(tmp_path):
+    (tmp_path / "p.json").write_bytes(b"[" + LATIN1_ROW + b", " + json.dumps(explicit(1)).encode() + b"]")
+    (tmp_path / "p.csv").write_bytes("prompt,chosen,rejected\nQ?,A.,B.\nR?,Caf\xe9.,B.\n".encode("latin-1"))
+    for name, field in (("p.json", "prompt"), ("p.csv", "chosen")):
+        loaded = load_examples(str(tmp_path / name), on_bad_row="skip")
+        assert len(loaded.examples) == 1
+        bad_row = 1 if name == "p.json" else 2
+        assert [str(b) for b in loaded.bad_rows] == [
+            f"{tmp_path / name} row {bad_row}: not valid UTF-8 (byte 0xe9 in field '{field}'); {NOT_UTF8}"
+        ]
+
+
+def test_unreadable_files_name_themselves(tmp_path):
+    (tmp_path / "utf16.jsonl").write_bytes(json.dumps(explicit(1)).encode("utf-16"))
+    with pytest.raises(DataError, match=r"utf16.jsonl: the file is UTF-16 .* must be UTF-8-encoded"):
+        load_examples(str(tmp_path / "utf16.jsonl"), on_bad_row="skip")
+    (tmp_path / "cut.jsonl.gz").write_bytes(gzip.compress(json.dumps(explicit(1)).encode() * 50)[:-12])
+    with pytest.raises(DataError, match=r"cut.jsonl.gz: cannot be read \(EOFError"):
+        load_examples(str(tmp_path / "cut.jsonl.gz"), on_bad_row="skip")

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ from rlhf_rm.data.records import DataError
 
 FORMATS = (".jsonl", ".json", ".csv", ".parquet")  # each but .parquet may also end in .gz
 GLOB_CHARS = re.compile(r"[*?\[]")
+BOM = b"\xef\xbb\xbf"
+_SURROGATE = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, decoded with surrogateescape
 
 
 @dataclass(frozen=True)
@@ -71,20 +74,40 @@ def _read_file(path: Path, display: str | None = None) -> Table:
     if not _is_supported(path):
         raise DataError(f"{source}: unsupported file type (expected {_formats_text()})")
     if name.endswith(".parquet"):
-        import pyarrow.parquet as pq  # heavy; only for parquet files
+        import pyarrow  # heavy; only for parquet files
+        import pyarrow.parquet as pq
 
-        return Table(source, False, list(enumerate(pq.read_table(path).to_pylist(), 1)))
+        try:
+            return Table(source, False, list(enumerate(pq.read_table(path).to_pylist(), 1)))
+        except pyarrow.ArrowException as err:  # e.g. a string column that is not UTF-8
+            raise DataError(f"{source}: cannot be read as Parquet ({err})") from err
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as f:
-        if name.endswith(".jsonl"):
-            return Table(source, True, list(_jsonl_rows(f)))
-        if name.endswith(".csv"):
-            return Table(source, False, _csv_rows(f, source))
-        return _json_table(f.read(), source)
+    try:
+        with opener(path, "rb") as f:
+            if f.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+                raise DataError(f"{source}: the file is UTF-16 (it starts with a UTF-16 byte-order "
+                                "mark); data files must be UTF-8-encoded: re-save it as UTF-8")
+            f.seek(0)
+            if name.endswith(".jsonl"):
+                return Table(source, True, list(_jsonl_rows(f)))  # line by line: a bad line is one bad row
+            data = f.read()
+    except (OSError, EOFError, zlib.error) as err:  # a truncated or corrupt gzip file
+        raise DataError(f"{source}: cannot be read ({type(err).__name__}: {err})") from err
+    # CSV and JSON documents span lines, so they are decoded whole; a byte that is not UTF-8 is
+    # kept as a surrogate escape and reported on the row that holds it (`_check_utf8`)
+    text = data.removeprefix(BOM).decode("utf-8", "surrogateescape")
+    if name.endswith(".csv"):
+        return Table(source, False, _csv_rows(text, source))
+    return _json_table(data, text, source)
 
 
-def _jsonl_rows(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(lines, 1):
+def _jsonl_rows(lines: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
+    for number, raw in enumerate(lines, 1):
+        try:
+            line = (raw.removeprefix(BOM) if number == 1 else raw).decode("utf-8")
+        except UnicodeDecodeError as err:
+            yield number, Unparseable(_not_utf8(f"byte 0x{raw[err.start]:02x} at byte {err.start + 1} of the line"))
+            continue
         if not line.strip():
             continue  # blank lines are allowed but still count for line numbers
         try:
@@ -93,30 +116,57 @@ def _jsonl_rows(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
             yield number, Unparseable(f"unparseable JSON ({err.msg} at column {err.colno})")
 
 
-def _json_table(text: str, source: str) -> Table:
+def _json_table(data: bytes, text: str, source: str) -> Table:
     try:
-        data = json.loads(text)
+        rows = json.loads(text)
     except json.JSONDecodeError as err:
         if err.msg == "Extra data" and text.lstrip().startswith("{"):  # JSON Lines named .json
-            return Table(source, True, list(_jsonl_rows(io.StringIO(text, newline="\n"))))
+            return Table(source, True, list(_jsonl_rows(io.BytesIO(data))))
         raise DataError(
             f"{source}: not valid JSON ({err.msg} at line {err.lineno} column {err.colno})"
         ) from None
-    if isinstance(data, dict) and isinstance(data.get("data"), list):
-        data = data["data"]
-    if not isinstance(data, list):
+    if isinstance(rows, dict) and isinstance(rows.get("data"), list):
+        rows = rows["data"]
+    if not isinstance(rows, list):
         raise DataError(f'{source}: expected a JSON list of objects or {{"data": [...]}}')
-    return Table(source, False, list(enumerate(data, 1)))
+    return Table(source, False, [(number, _check_utf8(row)) for number, row in enumerate(rows, 1)])
 
 
-def _csv_rows(f: io.TextIOBase, source: str) -> list[tuple[int, Any]]:
+def _csv_rows(text: str, source: str) -> list[tuple[int, Any]]:
     rows = []
     try:
-        for number, record in enumerate(csv.DictReader(f), 1):
-            rows.append((number, {k: _csv_cell(k, v) for k, v in record.items() if k is not None}))
+        for number, record in enumerate(csv.DictReader(io.StringIO(text, newline="")), 1):
+            row = {k: _csv_cell(k, v) for k, v in record.items() if k is not None}
+            rows.append((number, _check_utf8(row)))
     except csv.Error as err:
         raise DataError(f"{source} row {len(rows) + 1}: unreadable CSV ({err})") from err
     return rows
+
+
+def _check_utf8(row: Any) -> Any:
+    """The row, or `Unparseable` naming the field that holds its first byte that is not UTF-8."""
+    bad = _first_bad_byte(row, "the row")
+    return row if bad is None else Unparseable(_not_utf8(bad))
+
+
+def _first_bad_byte(value: Any, where: str) -> str | None:
+    # surrogateescape decodes a byte that is not UTF-8 to U+DC80..U+DCFF; JSON and CSV keep it
+    if isinstance(value, str):
+        bad = _SURROGATE.search(value)
+        return f"byte 0x{ord(bad.group()) - 0xDC00:02x} in {where}" if bad else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"field {key!r}" if where == "the row" else f"{where}[{key!r}]"
+            found = _first_bad_byte(key, f"a key of {where}") or _first_bad_byte(item, name)
+            if found:
+                return found
+    if isinstance(value, list):
+        return next((f for i, item in enumerate(value) if (f := _first_bad_byte(item, f"{where}[{i}]"))), None)
+    return None
+
+
+def _not_utf8(detail: str) -> str:
+    return f"not valid UTF-8 ({detail}); data files must be UTF-8-encoded: re-save the file as UTF-8"
 
 
 def _csv_cell(key: str, value: str | None) -> Any:
