@@ -1,8 +1,9 @@
 """The saved reward-model contract: everything needed to reproduce a score.
 
 A reward-model folder holds ``rlhf_rm.json`` (this contract), the weights and the tokenizer.
-Every consumer (training eval, ``RewardFunction``, rerank, serve, evaluate, export) formats
-inputs through :func:`encode` with the contract, so nothing is re-derived from defaults.
+Every consumer (training, ``RewardFunction``, rerank, serve, evaluate, an export loaded back)
+formats inputs through :func:`rlhf_rm.model.encode.encode_pairs` with the contract, so nothing is
+re-derived from defaults.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ ROLES_TEMPLATE = (
 
 Message = dict[str, str]
 
+# Which side truncation drops, as Hugging Face's ``truncation_side``: "left" drops the start (the
+# text keeps its end), "right" drops the end (it keeps its start). Contracts written before these
+# fields were honoured hold these defaults (or lack the keys, which reads the same).
+TRUNCATION_SIDES = ("left", "right")
+PROMPT_TRUNCATION = "left"  # the prompt keeps its end: the latest turns
+RESPONSE_TRUNCATION = "right"  # the reply keeps its start
+
 
 @dataclass
 class Contract:
@@ -34,14 +42,14 @@ class Contract:
     architecture: str  # "encoder" ([CLS] -> pooler -> linear) | "decoder" (last non-pad token)
     pooling: str  # "cls_pooler" | "last_token" (the architecture's own head) | "mean" (encoders)
     max_length: int
-    max_response_tokens: int  # the reply keeps its start up to this many tokens ...
+    max_response_tokens: int  # the reply keeps up to this many tokens, more when the prompt is short
     prompt_template: str  # jinja template rendering the prompt messages (chat template)
     append_eos: bool  # decoders: an EOS token closes the reply, and the score is read there
     eos_token_id: int | None
     pad_token_id: int | None
     padding_side: str = "right"
-    prompt_truncation: str = "left"  # ... and the prompt keeps its end (the latest turns)
-    response_truncation: str = "right"
+    prompt_truncation: str = PROMPT_TRUNCATION  # the side the prompt loses when cut (TRUNCATION_SIDES)
+    response_truncation: str = RESPONSE_TRUNCATION  # the side the reply loses when cut
     weights: str = "lora"  # "lora" (adapter + head) | "full"
     quantization: str = "none"  # "none" | "4bit" | "8bit" (of the base during training)
     vocab_size: int | None = None  # set when a pad token was added to the vocabulary
@@ -51,6 +59,13 @@ class Contract:
     metrics: dict[str, Any] = field(default_factory=dict)
     train_config: dict[str, Any] = field(default_factory=dict)
     version: int = CONTRACT_VERSION
+
+    def __post_init__(self) -> None:
+        for name in ("prompt_truncation", "response_truncation"):
+            side = getattr(self, name)
+            if side not in TRUNCATION_SIDES:
+                raise ValueError(f"contract field '{name}' is {side!r}: expected 'left' (drop the start, "
+                                 "keep the end) or 'right' (drop the end, keep the start)")
 
     def save(self, folder: str | Path) -> None:
         write_json_atomic(Path(folder) / CONTRACT_FILE, dataclasses.asdict(self))
@@ -66,7 +81,10 @@ class Contract:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"{path}: unknown contract field '{unknown[0]}' (written by a newer rlhf_rm?)")
-        return cls(**data)
+        try:
+            return cls(**data)
+        except (TypeError, ValueError) as err:  # a missing required field, a truncation side
+            raise ValueError(f"{path}: {err}") from err
 
 
 def write_json_atomic(path: str | Path, data: Any) -> None:

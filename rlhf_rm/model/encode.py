@@ -1,0 +1,216 @@
+"""Model inputs by the contract: render the prompt, tokenize, truncate each side, add special tokens.
+
+Every consumer (training, the reward function, rerank, serve, evaluation, an exported folder loaded
+back) builds its inputs through :func:`encode_pairs`, so a score is reproduced from the saved
+:class:`Contract` alone.
+
+Over-long text is cut by characters *before* it is tokenized: a 4 MB prompt would otherwise be
+tokenized whole (about a million tokens, and a gigabyte of tokenizer memory) only for truncation to
+keep a few hundred tokens. The cut keeps the side the contract keeps and
+:data:`CHARS_PER_TOKEN` characters per token the contract can hold (plus :data:`CUT_SLACK_TOKENS`),
+and it is widened until the kept characters hold that many tokens, so the tokens that survive
+truncation are those of the whole text (see :func:`tokenize_cut`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+from rlhf_rm.contract import Contract, Message
+
+# No token of normal text spans more characters than this on average over a window of hundreds of
+# tokens: English BPE and WordPiece average ~4-5 characters a token, code ~3, Chinese ~1-1.5; the
+# longest vocabulary entries (GPT-2: 66 characters of '=' or '-'; MiniLM's WordPiece: 18) are rare.
+# Text that averages more (rulers of '=', long runs of spaces) is still exact: the cut widens.
+CHARS_PER_TOKEN = 16
+# Tokens at the cut may tokenize differently from the whole text (a word cut in two): the cut keeps
+# this many tokens beyond what the contract can hold, so none of those tokens survives truncation.
+CUT_SLACK_TOKENS = 16
+# The head of a cut prompt that is tokenized to see whether the chat template wrote BOS itself.
+HEAD_CHARS = 256
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One (prompt, reply) as model input ids, built by the contract."""
+
+    input_ids: list[int]
+    token_type_ids: list[int] | None
+    truncated: bool  # the prompt or the reply was cut to fit max_length
+    # the whole reply's length in tokens before truncation; for a reply longer than the character
+    # cut (far beyond max_length), estimated from the kept characters' tokens per character
+    reply_tokens: int = 0
+    reply_truncated: bool = False  # the reply itself was cut: part of it was never scored
+
+
+@dataclass(frozen=True)
+class SpecialTokens:
+    """Where the tokenizer puts its special tokens around one text or a (prompt, reply) pair."""
+
+    prefix: list[int]  # before the prompt (BOS, [CLS])
+    middle: list[int]  # between prompt and reply ([SEP] of a pair)
+    suffix: list[int]  # after the reply
+    types: list[int] | None  # token-type ids of prefix, prompt, middle, reply, suffix (or None)
+
+    @classmethod
+    def of(cls, tokenizer, pair: bool) -> "SpecialTokens":
+        """Found by encoding two one-token probe texts, so the tokenizer's own post-processor is used as is."""
+        a = tokenizer("a", add_special_tokens=False)["input_ids"]
+        b = tokenizer("b", add_special_tokens=False)["input_ids"]
+        enc = tokenizer("a", "b") if pair else tokenizer("a")
+        ids = enc["input_ids"]
+        ia = next(i for i in range(len(ids)) if ids[i : i + len(a)] == a)
+        if not pair:
+            return cls(ids[:ia], [], ids[ia + len(a) :], None)
+        ib = next(i for i in range(ia + len(a), len(ids)) if ids[i : i + len(b)] == b)
+        types = enc.get("token_type_ids")
+        piece_types = None
+        if types is not None:
+            middle_type = types[ia + len(a)] if ib > ia + len(a) else types[ib]
+            piece_types = [types[0] if ia else 0, types[ia], middle_type, types[ib], types[-1]]
+        return cls(ids[:ia], ids[ia + len(a) : ib], ids[ib + len(b) :], piece_types)
+
+
+@dataclass(frozen=True)
+class Tokenized:
+    """One text's token ids, possibly of a character cut of it."""
+
+    ids: list[int]
+    total: int  # tokens of the whole text (estimated when it was cut)
+    cut: bool  # the text was cut by characters before tokenizing
+
+
+def as_messages(prompt: str | Sequence[Message]) -> list[Message]:
+    """A prompt as chat messages: a plain string is one user turn."""
+    if isinstance(prompt, str):
+        return [{"role": "user", "content": prompt}]
+    return [dict(m) for m in prompt]
+
+
+def as_text(reply: str | Sequence[Message]) -> str:
+    """A reply as text: TRL's conversational completions are lists of assistant messages."""
+    if isinstance(reply, str):
+        return reply
+    return "".join(m["content"] for m in reply)
+
+
+def render_prompt(tokenizer, template: str, prompt: str | Sequence[Message]) -> str:
+    """The prompt text: its messages through the contract's chat template, ready for the reply."""
+    return tokenizer.apply_chat_template(as_messages(prompt), chat_template=template, tokenize=False,
+                                         add_generation_prompt=True)
+
+
+def cut_text(text: str, max_chars: int, keep_end: bool) -> str:
+    """At most ``max_chars`` characters of ``text``: its end when ``keep_end``, else its start."""
+    if len(text) <= max_chars:
+        return text
+    return text[len(text) - max_chars :] if keep_end else text[:max_chars]
+
+
+def tokenize_cut(tokenizer, texts: Sequence[str], max_tokens: int, keep_end: bool) -> list[Tokenized]:
+    """Token ids of each text, or of the side of it that truncation to ``max_tokens`` can keep.
+
+    A text over ``CHARS_PER_TOKEN * (max_tokens + CUT_SLACK_TOKENS)`` characters is cut to that
+    many before tokenizing; when its cut holds fewer than ``max_tokens + CUT_SLACK_TOKENS`` tokens
+    (text of unusually long tokens), the cut is widened fourfold until it does or the text is whole.
+    So the ``max_tokens`` tokens on the kept side are the whole text's own, at a cost bounded by
+    the contract's max length instead of the text's.
+    """
+    need = max_tokens + CUT_SLACK_TOKENS
+    max_chars = CHARS_PER_TOKEN * need
+    ids = tokenizer([cut_text(t, max_chars, keep_end) for t in texts], add_special_tokens=False)["input_ids"]
+    out = []
+    for text, kept in zip(texts, ids):
+        chars = min(len(text), max_chars)
+        while chars < len(text) and len(kept) < need:
+            chars = min(len(text), chars * 4)
+            kept = tokenizer(cut_text(text, chars, keep_end), add_special_tokens=False)["input_ids"]
+        cut = chars < len(text)
+        total = round(len(kept) * len(text) / chars) if cut else len(kept)
+        out.append(Tokenized(kept, total, cut))
+    return out
+
+
+def keep_side(ids: list[int], n: int, side: str) -> list[int]:
+    """``n`` of ``ids`` after truncation on ``side``: ``left`` drops the start, ``right`` the end."""
+    if side == "left":
+        return ids[len(ids) - n :]
+    if side == "right":
+        return ids[:n]
+    raise ValueError(f"truncation side {side!r}: expected 'left' or 'right'")
+
+
+def encode_pairs(tokenizer, contract: Contract, special: SpecialTokens, prompts: Sequence[str | Sequence[Message]],
+                 replies: Sequence[str | Sequence[Message]]) -> list[Encoded]:
+    """Token ids of each (prompt, reply) under the contract's truncation policy.
+
+    The reply keeps up to ``max_response_tokens`` (more when the prompt is short) and the prompt
+    the rest; each keeps the side its contract field names (``prompt_truncation="left"``: the
+    prompt's end, the latest turns; ``response_truncation="right"``: the reply's start). Nothing is
+    dropped when it fits. Decoders get EOS appended when the contract says so (the score is read
+    there).
+    """
+    if len(prompts) != len(replies):
+        raise ValueError(f"got {len(prompts)} prompts but {len(replies)} replies")
+    c = contract
+    texts = [render_prompt(tokenizer, c.prompt_template, p) for p in prompts]
+    prompt_toks = tokenize_cut(tokenizer, texts, c.max_length, keep_end=c.prompt_truncation == "left")
+    reply_toks = tokenize_cut(tokenizer, [as_text(r) for r in replies], c.max_length,
+                              keep_end=c.response_truncation == "left")
+    eos = [c.eos_token_id] if c.append_eos and c.eos_token_id is not None else []
+    out = []
+    for text, p, r in zip(texts, prompt_toks, reply_toks):
+        prefix = special.prefix
+        if prefix and _starts_with(tokenizer, text, p, prefix):  # the chat template already wrote BOS
+            prefix = []
+        out.append(_fit(c, special, prefix, p, r, eos))
+    return out
+
+
+def _starts_with(tokenizer, text: str, prompt: Tokenized, prefix: list[int]) -> bool:
+    """Whether the whole prompt text's tokens start with ``prefix`` (tokenizing only its head if cut)."""
+    head = prompt.ids if not prompt.cut else tokenizer(text[:HEAD_CHARS], add_special_tokens=False)["input_ids"]
+    return head[: len(prefix)] == prefix
+
+
+def _fit(c: Contract, special: SpecialTokens, prefix: list[int], p: Tokenized, r: Tokenized,
+         eos: list[int]) -> Encoded:
+    """One input of at most ``max_length`` tokens: prefix, prompt, middle, reply, EOS, suffix."""
+    budget = c.max_length - len(prefix) - len(special.middle) - len(special.suffix) - len(eos)
+    n_reply = min(len(r.ids), max(budget - len(p.ids), c.max_response_tokens), budget)
+    n_prompt = min(len(p.ids), budget - n_reply)
+    p_kept = keep_side(p.ids, n_prompt, c.prompt_truncation)
+    r_kept = keep_side(r.ids, n_reply, c.response_truncation)
+    ids = prefix + p_kept + special.middle + r_kept + eos + special.suffix
+    types = None
+    if special.types is not None:
+        t = special.types
+        types = ([t[0]] * len(prefix) + [t[1]] * len(p_kept) + [t[2]] * len(special.middle)
+                 + [t[3]] * (len(r_kept) + len(eos)) + [t[4]] * len(special.suffix))
+    reply_cut = n_reply < len(r.ids)
+    return Encoded(ids, types, reply_cut or n_prompt < len(p.ids), r.total, reply_cut)
+
+
+def collate(items: Sequence[Encoded], contract: Contract, pad_to_multiple_of: int | None = None) -> dict[str, torch.Tensor]:
+    """Pad encoded inputs on the contract's padding side with its pad id.
+
+    Shape: each of ``input_ids``, ``attention_mask`` (and ``token_type_ids``) is (B, T)."""
+    longest = max(len(e.input_ids) for e in items)
+    if pad_to_multiple_of:
+        longest = -(-longest // pad_to_multiple_of) * pad_to_multiple_of
+    pad = contract.pad_token_id if contract.pad_token_id is not None else 0
+    left = contract.padding_side == "left"
+    ids, mask, types = [], [], []
+    for e in items:
+        n = longest - len(e.input_ids)
+        ids.append([pad] * n + e.input_ids if left else e.input_ids + [pad] * n)
+        mask.append([0] * n + [1] * len(e.input_ids) if left else [1] * len(e.input_ids) + [0] * n)
+        if e.token_type_ids is not None:
+            types.append([0] * n + e.token_type_ids if left else e.token_type_ids + [0] * n)
+    batch = {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask)}
+    if types:
+        batch["token_type_ids"] = torch.tensor(types)
+    return batch

@@ -1,0 +1,128 @@
+"""Saving, loading and exporting reward-model folders: weights, tokenizer and the contract.
+
+A folder holds the weights (a LoRA adapter with its head, or the full model), the tokenizer and
+``rlhf_rm.json``. A folder or hub id without ``rlhf_rm.json`` is a plain sequence classifier: its
+contract is read off its config and tokenizer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from rlhf_rm.contract import CONTRACT_FILE, Contract
+from rlhf_rm.model.arch import detect_architecture, head_modules, own_pooling, resolve_template
+from rlhf_rm.model.paths import load_seqcls, load_tokenizer, peft_quietly
+
+# a plain classifier's contract: its tokenizer's max length, but no more than this
+PLAIN_MAX_LENGTH = 4096
+
+
+def save_folder(model, tokenizer, contract: Contract, folder: str | Path) -> None:
+    """Weights (adapter with head, or full), tokenizer, contract and model card in one folder."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder, safe_serialization=True)
+    tokenizer.save_pretrained(folder)
+    contract.save(folder)
+    from rlhf_rm.card import reward_model_card, write_card
+
+    write_card(folder, reward_model_card(contract))  # replaces peft's template card
+
+
+def load_folder(path: str | Path, dtype: str | None = None, trust_remote_code: bool = False):
+    """(model in eval mode, tokenizer, contract) of an rlhf_rm folder, a plain classifier folder or a hub id."""
+    path_str = str(path)
+    if path_str.startswith("~"):
+        path_str = str(Path(path_str).expanduser())
+    if (Path(path_str) / CONTRACT_FILE).exists():
+        contract = Contract.load(path_str)
+        model = _load_weights(path_str, contract, dtype, trust_remote_code)
+        tokenizer = load_tokenizer(path_str, trust_remote_code)
+    else:
+        model, tokenizer, contract = _load_plain(path_str, dtype, trust_remote_code)
+    model.eval()
+    return model, tokenizer, contract
+
+
+def export_folder(model, tokenizer, contract: Contract, folder: str | Path) -> None:
+    """A plain ``AutoModelForSequenceClassification`` folder (LoRA merged) with the tokenizer.
+
+    The contract goes along, so ``RewardModel``/``RewardFunction`` score it exactly. A
+    ``mean``-pooling model is the one case other tools read differently: transformers'
+    sequence classifiers pool [CLS], so they need the contract (a message says so)."""
+    if contract.pooling == "mean":
+        print(f"note: {folder} pools the mean of the hidden states (rlhf_rm.json); plain transformers "
+              "classifiers pool [CLS] and would score it differently -- load it with rlhf_rm", file=sys.stderr)
+    folder = Path(folder)
+    if hasattr(model, "merge_and_unload"):
+        model = model.merge_and_unload()
+    model.save_pretrained(folder, safe_serialization=True)
+    tokenizer.chat_template = contract.prompt_template
+    tokenizer.save_pretrained(folder)
+    dataclasses.replace(contract, weights="full", quantization="none").save(folder)
+
+
+def read_contract_json(folder: str | Path) -> dict[str, Any]:
+    """The raw JSON of a folder's contract (as saved, without defaults filled in)."""
+    return json.loads((Path(folder) / CONTRACT_FILE).read_text(encoding="utf-8"))
+
+
+def _load_weights(path: str, contract: Contract, dtype: str | None, trust_remote_code: bool):
+    if contract.weights == "full":
+        return load_seqcls(path, dtype, trust_remote_code)
+    from peft import PeftModel
+
+    quant_kwargs = {}
+    if contract.quantization != "none":
+        from rlhf_rm.quant import bnb_config
+
+        quant_kwargs["quantization_config"] = bnb_config(contract.quantization, head_modules(contract.architecture))
+    # transformers' LOAD REPORT would list the new head as MISSING: the adapter below supplies it
+    report_log = logging.getLogger("transformers.modeling_utils")
+    report_log.addFilter(_drop_load_report)
+    try:
+        base = load_seqcls(contract.base_model, dtype, trust_remote_code, **quant_kwargs)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"reward model '{path}' is a LoRA adapter whose base model is missing: {err}") from err
+    finally:
+        report_log.removeFilter(_drop_load_report)
+    if contract.vocab_size and base.get_input_embeddings().weight.shape[0] != contract.vocab_size:
+        base.resize_token_embeddings(contract.vocab_size)
+    base.config.pad_token_id = contract.pad_token_id
+    if contract.quantization != "none":
+        from rlhf_rm.quant import disable_cpu_4bit_repack
+
+        disable_cpu_4bit_repack(base)  # else CPU scoring takes bitsandbytes' bf16 inference path
+    with peft_quietly():
+        return PeftModel.from_pretrained(base, path)
+
+
+def _drop_load_report(record) -> bool:
+    return "LOAD REPORT" not in record.getMessage()
+
+
+def _load_plain(path: str, dtype: str | None, trust_remote_code: bool):
+    """A folder or hub id without an rlhf_rm contract: the contract follows the model's config."""
+    tokenizer = load_tokenizer(path, trust_remote_code)
+    model = load_seqcls(path, dtype, trust_remote_code)
+    arch = detect_architecture(model.config)
+    max_length = min(int(getattr(tokenizer, "model_max_length", 512) or 512), PLAIN_MAX_LENGTH)
+    contract = Contract(
+        base_model=path,
+        architecture=arch,
+        pooling=own_pooling(arch),
+        max_length=max_length,
+        max_response_tokens=max_length // 2,
+        prompt_template=resolve_template(tokenizer, "auto"),
+        append_eos=False,  # a plain classifier is scored on the text as its tokenizer writes it
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=model.config.pad_token_id if model.config.pad_token_id is not None else tokenizer.pad_token_id,
+        padding_side=tokenizer.padding_side,
+        weights="full",
+    )
+    return model, tokenizer, contract

@@ -1,0 +1,94 @@
+"""``RewardModel``: a sequence classifier, its tokenizer and its contract, scored as one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from rlhf_rm.contract import Contract, Message
+from rlhf_rm.model.encode import Encoded, SpecialTokens, collate, encode_pairs, render_prompt
+from rlhf_rm.model.io import export_folder, load_folder, save_folder
+from rlhf_rm.model.score import CPU_BATCH_TOKENS, micro_batches, sequence_scores
+
+
+class RewardModel:
+    """A reward model and its contract: ``encode`` -> ``collate`` -> ``forward`` -> scores."""
+
+    def __init__(self, model, tokenizer, contract: Contract):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.contract = contract
+        self.special = SpecialTokens.of(tokenizer, pair=contract.architecture == "encoder")
+
+    # ---- inputs -------------------------------------------------------------------------
+    def render_prompt(self, prompt: str | Sequence[Message]) -> str:
+        """The prompt text by the contract's template, ready for the reply."""
+        return render_prompt(self.tokenizer, self.contract.prompt_template, prompt)
+
+    def encode(self, prompts: Sequence[str | Sequence[Message]], replies: Sequence[str | Sequence[Message]]) -> list[Encoded]:
+        """Token ids of each (prompt, reply) under the contract (:func:`~rlhf_rm.model.encode.encode_pairs`)."""
+        return encode_pairs(self.tokenizer, self.contract, self.special, prompts, replies)
+
+    def collate(self, items: Sequence[Encoded], pad_to_multiple_of: int | None = None) -> dict[str, torch.Tensor]:
+        """Pad a list of encoded inputs on the contract's padding side."""
+        return collate(items, self.contract, pad_to_multiple_of)
+
+    # ---- scores -------------------------------------------------------------------------
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Raw scores. Shape: input_ids (B, T) -> (B,)."""
+        batch = {k: v.to(self.device) for k, v in batch.items()}
+        return sequence_scores(self.model, batch, self.contract.pooling)
+
+    def score(self, prompts, replies, batch_size: int = 32, max_tokens: int | None = None) -> list[float]:
+        """Raw scores in input order, micro-batched over length-sorted inputs."""
+        return self.score_encoded(self.encode(prompts, replies), batch_size, max_tokens)
+
+    @torch.inference_mode()
+    def score_encoded(self, items: Sequence[Encoded], batch_size: int = 32,
+                      max_tokens: int | None = None) -> list[float]:
+        """Raw scores of encoded inputs in input order.
+
+        Length-sorted micro-batches of at most ``batch_size`` inputs and ``max_tokens`` padded
+        tokens (None: ``CPU_BATCH_TOKENS`` on the CPU, no cap on an accelerator): inputs of similar
+        length waste little padding, and a CPU batch stays small enough to be cheap per token.
+        """
+        if max_tokens is None and self.device.type == "cpu":
+            max_tokens = CPU_BATCH_TOKENS
+        scores = [0.0] * len(items)
+        was_training = self.model.training
+        if was_training:  # (toggling walks every module: skip it for a model already in eval mode)
+            self.model.eval()
+        try:
+            for idx in micro_batches([len(e.input_ids) for e in items], batch_size, max_tokens):
+                values = self.forward(self.collate([items[i] for i in idx])).tolist()
+                for i, v in zip(idx, values):
+                    scores[i] = float(v)
+        finally:
+            if was_training:
+                self.model.train()
+        return scores
+
+    # ---- saving -------------------------------------------------------------------------
+    def save(self, folder: str | Path) -> None:
+        """Weights (adapter with head, or full), tokenizer and contract in one folder."""
+        save_folder(self.model, self.tokenizer, self.contract, folder)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device | None = None, dtype: str | None = None,
+             trust_remote_code: bool = False) -> "RewardModel":
+        """Load an rlhf_rm folder, an exported/plain sequence-classification folder or a hub id."""
+        model, tokenizer, contract = load_folder(path, dtype, trust_remote_code)
+        if device is not None:
+            model.to(device)
+        return cls(model, tokenizer, contract)
+
+    def export(self, folder: str | Path) -> None:
+        """A plain ``AutoModelForSequenceClassification`` folder (LoRA merged), tokenizer and contract
+        (:func:`~rlhf_rm.model.io.export_folder`)."""
+        export_folder(self.model, self.tokenizer, self.contract, folder)
