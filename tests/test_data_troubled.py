@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rlhf_rm.data import DataError, load_examples
+from rlhf_rm.data import DataError, find_overlap, load_examples, split_dev
 
 
 def hh(i: int, reply: str = "Sure, here is how.") -> dict:
@@ -203,3 +203,60 @@ def test_unreadable_files_name_themselves(tmp_path):
     (tmp_path / "cut.jsonl.gz").write_bytes(gzip.compress(json.dumps(explicit(1)).encode() * 50)[:-12])
     with pytest.raises(DataError, match=r"cut.jsonl.gz: cannot be read \(EOFError"):
         load_examples(str(tmp_path / "cut.jsonl.gz"), on_bad_row="skip")
+
+
+# ---------------------------------------------------------------- duplicates
+
+
+def test_repeated_pairs_are_reported_and_dropped_or_kept(tmp_path):
+    path = write_lines(tmp_path / "repeated.jsonl", [explicit(i) for _ in range(4) for i in range(5)])
+    for mode in ("error", "skip"):  # duplicates are never an error
+        dropped = load_examples(str(path), on_bad_row=mode, on_duplicate="drop")
+        assert [e.row for e in dropped.examples] == [1, 2, 3, 4, 5]
+        assert dropped.bad_rows == []
+        assert [str(d) for d in dropped.duplicates] == [
+            f"{path} line {n}: duplicate of {path} line {(n - 1) % 5 + 1}" for n in range(6, 21)
+        ]
+    kept = load_examples(str(path), on_duplicate="keep")
+    assert [e.row for e in kept.examples] == list(range(1, 21))
+    assert kept.duplicates == dropped.duplicates
+    with pytest.raises(ValueError, match="on_duplicate must be 'drop' or 'keep', got 'merge'"):
+        load_examples(str(path), on_duplicate="merge")
+
+
+def test_duplicate_examples_across_files_and_layouts(tmp_path):
+    first = write_lines(tmp_path / "a.jsonl", [explicit(1), explicit(2)])
+    conversational = {
+        "prompt": [{"role": "user", "content": "Question 2?"}],
+        "chosen": [{"role": "assistant", "content": "Answer 2."}],
+        "rejected": [{"role": "assistant", "content": "No."}],
+    }
+    second = write_lines(tmp_path / "b.jsonl", [conversational, explicit(3)])
+    (tmp_path / "c.json").write_text(json.dumps([explicit(3), {**explicit(3), "margin": 1.0}]))
+    loaded = load_examples([str(first), str(second), str(tmp_path / "c.json")], on_duplicate="drop")
+    assert [str(d) for d in loaded.duplicates] == [
+        f"{second} line 1: duplicate of {first} line 2",  # the same pair written as messages
+        f"{tmp_path / 'c.json'} row 1: duplicate of {second} line 2",
+    ]
+    assert [(Path(e.source).name, e.row) for e in loaded.examples] == [
+        ("a.jsonl", 1), ("a.jsonl", 2), ("b.jsonl", 2), ("c.json", 2)  # a margin makes another example
+    ]
+
+
+def test_swapped_pairs_and_other_scores_are_not_duplicates(tmp_path):
+    swapped = {"prompt": "Question 1?", "chosen": "No.", "rejected": "Answer 1."}
+    rated = [{"prompt": "Q?", "response": "A.", "score": s} for s in (1, 2, 1)]
+    pairs = load_examples(str(write_lines(tmp_path / "p.jsonl", [explicit(1), swapped])), on_duplicate="drop")
+    points = load_examples(str(write_lines(tmp_path / "r.jsonl", rated)), on_duplicate="drop")
+    assert (len(pairs.examples), pairs.duplicates) == (2, [])
+    assert [e.row for e in points.examples] == [1, 2]
+    assert [d.reason for d in points.duplicates] == [f"duplicate of {tmp_path / 'r.jsonl'} line 1"]
+
+
+def test_kept_duplicates_never_straddle_the_dev_split(tmp_path):
+    rows = [explicit(i) for _ in range(3) for i in range(30)]
+    loaded = load_examples(str(write_lines(tmp_path / "p.jsonl", rows)), on_duplicate="keep")
+    for seed in range(5):
+        train, dev = split_dev(loaded.examples, 0.2, seed)
+        assert {e.prompt[0]["content"] for e in train}.isdisjoint(e.prompt[0]["content"] for e in dev)
+        assert find_overlap(train, dev) == 0 and len(train) + len(dev) == 90

@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from rlhf_rm.data.layouts import LABELS, LAYOUTS, ROLES, normalize_table
@@ -28,6 +28,7 @@ __all__ = [
     "LoadedData",
     "Message",
     "dataset_name",
+    "find_duplicates",
     "find_overlap",
     "iter_texts",
     "load_examples",
@@ -36,7 +37,9 @@ __all__ = [
 ]
 
 
-def load_examples(spec: str | list[str], on_bad_row: str = "error", split: str = "train") -> LoadedData:
+def load_examples(
+    spec: str | list[str], on_bad_row: str = "error", split: str = "train", on_duplicate: str = "keep"
+) -> LoadedData:
     """Load preference data from one spec or a list of specs and normalize it to `Example`s.
 
     A spec is a local file (.jsonl, .json, .csv, .parquet; the first three also gzipped as .gz),
@@ -54,14 +57,24 @@ def load_examples(spec: str | list[str], on_bad_row: str = "error", split: str =
 
     on_bad_row: "error" raises one `DataError` listing every bad row of every file;
     "skip" drops them and returns them in `LoadedData.bad_rows`.
+    on_duplicate: an example equal in everything training reads (prompt, replies in order,
+    score, label, margin) to one loaded before it, in the same file or another, is listed in
+    `LoadedData.duplicates` either way; "drop" also removes it from the examples (the first copy
+    stays), "keep" leaves it there. Duplicates are never an error. (`rlhf-rm train` drops them by
+    default; reading for evaluation or scoring keeps the data as it is.)
     """
     if on_bad_row not in ("error", "skip"):
         raise ValueError(f"on_bad_row must be 'error' or 'skip', got {on_bad_row!r}")
+    if on_duplicate not in ("drop", "keep"):
+        raise ValueError(f"on_duplicate must be 'drop' or 'keep', got {on_duplicate!r}")
     specs = [spec] if isinstance(spec, (str, os.PathLike)) else list(spec)
     examples: list[Example] = []
     bad_rows: list[BadRow] = []
     layouts: list[str] = []
+    line_sources: set[str] = set()
     for table in (t for s in specs for t in read_spec(str(s), split)):
+        if table.line_based:
+            line_sources.add(table.source)
         layout, good, bad = normalize_table(table)
         examples += good
         bad_rows += bad
@@ -77,7 +90,30 @@ def load_examples(spec: str | list[str], on_bad_row: str = "error", split: str =
             "Fix these rows, or load with on_bad_row='skip' to drop them (they are reported).",
             bad_rows,
         )
-    return LoadedData(examples, bad_rows, layouts, name)
+    duplicates = find_duplicates(examples, line_sources)
+    if on_duplicate == "drop":
+        copies = {copy for copy, _ in _duplicate_pairs(examples)}
+        examples = [e for i, e in enumerate(examples) if i not in copies]
+    return LoadedData(examples, bad_rows, layouts, name, duplicates)
+
+
+def find_duplicates(examples: list[Example], line_sources: Collection[str] = ()) -> list[BadRow]:
+    """Every later copy of an example: the same prompt, replies in the same order, score, label
+    and margin (source, row and subset aside), as `FILE line N: duplicate of FILE line M` naming
+    the first copy. Sources in `line_sources` number lines, the others rows."""
+    duplicates = []
+    for copy, first in _duplicate_pairs(examples):
+        copy_example, seen = examples[copy], examples[first]
+        unit = "line" if seen.source in line_sources else "row"
+        reason = f"duplicate of {seen.source} {unit} {seen.row}"
+        duplicates.append(BadRow(copy_example.source, copy_example.row, reason, copy_example.source in line_sources))
+    return duplicates
+
+
+def _duplicate_pairs(examples: list[Example]) -> list[tuple[int, int]]:
+    """(index of a later copy, index of its first copy) for each duplicate, in input order."""
+    first: dict[bytes, int] = {}
+    return [(i, j) for i, e in enumerate(examples) if (j := first.setdefault(_duplicate_key(e), i)) != i]
 
 
 def dataset_name(spec: str) -> str:
@@ -101,7 +137,8 @@ def dataset_name(spec: str) -> str:
 
 def split_dev(examples: list[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
     """Split into (train, dev) with about `fraction` of the examples in dev, deterministically
-    for a seed. Examples sharing a prompt fall on one side, so no prompt leaks into dev.
+    for a seed. Examples sharing a prompt fall on one side, so no prompt leaks into dev, and the
+    copies of a duplicated example (kept with `on_duplicate="keep"`) never straddle the split.
     Both sides keep the input order."""
     if not 0 <= fraction < 1:
         raise ValueError(f"dev fraction must be in [0, 1), got {fraction}")
@@ -144,6 +181,11 @@ def iter_texts(loaded: LoadedData) -> Iterator[str]:
 
 def _prompt_key(prompt: list[Message]) -> str:
     return json.dumps([[m["role"], m["content"]] for m in prompt], ensure_ascii=False)
+
+
+def _duplicate_key(example: Example) -> bytes:
+    fields = [_prompt_key(example.prompt), example.responses, example.score, example.label, example.margin]
+    return hashlib.blake2b(json.dumps(fields, ensure_ascii=False).encode(), digest_size=16).digest()
 
 
 def _example_key(example: Example) -> bytes:

@@ -1,6 +1,6 @@
 """The records every layout is normalized to, and the bad-row report (docs/ARCHITECTURE.md)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": str}
 
@@ -52,3 +52,6 @@ class LoadedData:
     bad_rows: list[BadRow]  # empty unless loaded with on_bad_row="skip"
     layouts: list[str]  # detected layout names, first seen first (keys of LAYOUTS)
     name: str  # display name, see dataset_name()
+    # later copies of an example seen before, `FILE line N: duplicate of FILE line M`; dropped
+    # from `examples` or kept there as `load_examples(on_duplicate=...)` says
+    duplicates: list[BadRow] = field(default_factory=list)
