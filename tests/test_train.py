@@ -169,7 +169,6 @@ def test_pointwise_scores_and_labels_train(tiny_encoder_dir, tmp_path):
 
 @pytest.mark.parametrize("bits", ["4bit", "8bit"])
 def test_kbit_training_on_cpu(bits, tiny_decoder_dir, tmp_path):
-    pytest.importorskip("bitsandbytes")
     from rlhf_rm.quant import quantized_weight_snapshot
 
     data = write_pairs(tmp_path / "p.jsonl", repeat=2)
