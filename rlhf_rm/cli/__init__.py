@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 
-from rlhf_rm.cli import evaluation, policy, reward, training
+from rlhf_rm.cli import annotate, evaluation, policy, reward, training
 from rlhf_rm.cli.common import quiet_libraries, run_reporting_errors
 
 # the one table of subcommand modules, in the order ``rlhf-rm --help`` lists them
-SUBCOMMANDS = (training, evaluation, reward, policy)
+SUBCOMMANDS = (training, evaluation, reward, policy, annotate)
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main", "run_reporting_errors"]
 
