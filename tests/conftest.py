@@ -16,9 +16,10 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def one_thread():
-    """Tiny models run fastest on one thread, and a busy CI machine makes more threads stall."""
+    """Tiny models run fastest on one thread, and a busy CI machine makes more threads stall.
+    Module-scoped, so module-scoped model fixtures can use it too."""
     import torch
 
     threads = torch.get_num_threads()
