@@ -19,7 +19,9 @@ Endpoints:
 
 Concurrent requests are batched together: the handlers put each request on a queue, and one
 worker thread takes everything queued (up to ``max_batch`` replies) into one reward call, so
-while one batch is scored the next one gathers. Errors are JSON ``{"error": ...}``: 400 for a
+while one batch is scored the next one gathers. The routes reach the model through a small
+``Scorer`` interface, so Ray Serve (``rlhf_rm.scale.serve``) deploys this same app with replicas
+that batch by ``@serve.batch`` instead. Errors are JSON ``{"error": ...}``: 400 for a
 body that is not JSON, 422 for missing or malformed fields, 401 for a wrong token, 413 for a
 body over the limit (refused from Content-Length before reading when the client sends it).
 """
@@ -35,7 +37,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+
+from rlhf_rm.scoring import Scores, reward_scorer
 
 logger = logging.getLogger("rlhf_rm.serve")
 
@@ -54,6 +58,33 @@ class ServeSettings:
 
 
 # ---- dynamic batching ----------------------------------------------------------------------
+
+class BatchStats:
+    """Requests, batches and replies scored (``/metrics``), logged every 10 s; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = self.batches = self.replies = 0
+        self._last_log = time.monotonic()
+
+    def record(self, requests: int, replies: int, seconds: float) -> None:
+        with self._lock:
+            self.requests += requests
+            self.batches += 1
+            self.replies += replies
+        logger.debug("batch of %d requests / %d replies in %.1f ms", requests, replies, 1000 * seconds)
+        if time.monotonic() - self._last_log > 10:
+            self._last_log = time.monotonic()
+            s = self.as_dict()
+            logger.info("served %d requests in %d batches (mean batch %.1f requests, %.1f replies)",
+                        s["requests"], s["batches"], s["mean_batch_requests"], s["mean_batch_replies"])
+
+    def as_dict(self) -> dict[str, float]:
+        with self._lock:
+            b = max(self.batches, 1)
+            return {"requests": self.requests, "batches": self.batches, "replies": self.replies,
+                    "mean_batch_requests": self.requests / b, "mean_batch_replies": self.replies / b}
+
 
 @dataclass
 class _Job:
@@ -80,10 +111,8 @@ class DynamicBatcher:
         self.max_wait_s = max_wait_ms / 1000
         self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self.requests = self.batches = self.replies = 0
+        self._stats = BatchStats()
         self._expect = 1  # requests in the last batch: how many clients are likely to come back
-        self._last_log = time.monotonic()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="rlhf_rm-reward-batcher", daemon=True)
@@ -109,10 +138,7 @@ class DynamicBatcher:
         return await future
 
     def stats(self) -> dict[str, float]:
-        with self._lock:
-            b = max(self.batches, 1)
-            return {"requests": self.requests, "batches": self.batches, "replies": self.replies,
-                    "mean_batch_requests": self.requests / b, "mean_batch_replies": self.replies / b}
+        return self._stats.as_dict()
 
     def _run(self) -> None:
         carry: _Job | None = None
@@ -147,33 +173,30 @@ class DynamicBatcher:
 
     def _score(self, batch: list[_Job]) -> None:
         start = time.perf_counter()
-        try:
-            prompts = [p for job in batch for p in job.prompts]
-            rewards, scores = self.score(prompts, [c for job in batch for c in job.completions])
-        except Exception as err:  # noqa: BLE001 -- one bad request must not fail the others
-            if len(batch) == 1:
-                _resolve([(batch[0], None, err)])
-            else:
-                for job in batch:
-                    self._score([job])
-            return
-        done, pos = [], 0
-        for job in batch:
-            n = len(job.prompts)
-            done.append((job, (rewards[pos : pos + n], scores[pos : pos + n]), None))
-            pos += n
-        _resolve(done)
-        with self._lock:
-            self.requests += len(batch)
-            self.batches += 1
-            self.replies += pos
-        ms = 1000 * (time.perf_counter() - start)
-        logger.debug("batch of %d requests / %d replies in %.1f ms", len(batch), pos, ms)
-        if time.monotonic() - self._last_log > 10:
-            self._last_log = time.monotonic()
-            s = self.stats()
-            logger.info("served %d requests in %d batches (mean batch %.1f requests, %.1f replies)",
-                        s["requests"], s["batches"], s["mean_batch_requests"], s["mean_batch_replies"])
+        results = score_together(self.score, [(job.prompts, job.completions) for job in batch])
+        _resolve([(job, None, r) if isinstance(r, BaseException) else (job, r, None)
+                  for job, r in zip(batch, results)])
+        self._stats.record(len(batch), sum(len(job.prompts) for job in batch), time.perf_counter() - start)
+
+
+def score_together(score: Callable[[list, list], Scores],
+                   requests: list[tuple[list, list]]) -> list[Scores | BaseException]:
+    """Score several requests' (prompts, completions) in one call, and split the results back.
+
+    If the joint call fails, each request is scored alone, so one bad request fails only itself:
+    its entry is the exception. Used by ``DynamicBatcher`` and by the Ray Serve replicas' batches.
+    """
+    try:
+        rewards, scores = score([p for ps, _ in requests for p in ps], [c for _, cs in requests for c in cs])
+    except Exception as err:  # noqa: BLE001 -- one bad request must not fail the others
+        if len(requests) == 1:
+            return [err]
+        return [score_together(score, [request])[0] for request in requests]
+    out, pos = [], 0
+    for prompts, _ in requests:
+        out.append((rewards[pos : pos + len(prompts)], scores[pos : pos + len(prompts)]))
+        pos += len(prompts)
+    return out
 
 
 def _resolve(done: list[tuple[_Job, Any, BaseException | None]]) -> None:
@@ -204,39 +227,31 @@ def _set_futures(items: list) -> None:
             future.set_exception(err)
 
 
-def _scorer(reward_fn: Callable) -> Callable[[list, list], tuple[list[float], list[float]]]:
-    """(rewards, raw scores): a RewardFunction gives both in one pass; any other callable, rewards twice."""
-    details = getattr(reward_fn, "score_details", None)
-    if details is not None:
-        def score(prompts, completions):
-            d = details(prompts, completions)
-            return d.rewards, d.raw_mean
-        return score
-
-    def score_plain(prompts, completions):
-        rewards = [float(r) for r in reward_fn(prompts, completions)]
-        return rewards, rewards
-    return score_plain
-
-
 # ---- the app -------------------------------------------------------------------------------
 
-class _RequestError(Exception):
+class Scorer(Protocol):
+    """What the app's routes call: the one-process server backs it with a ``DynamicBatcher``,
+    a Ray Serve replica (``rlhf_rm.scale.serve``) with ``@serve.batch``."""
+
+    async def score_async(self, prompts: list, completions: list) -> Scores: ...
+
+    def stats(self) -> dict[str, Any]: ...
+
+
+class RequestError(Exception):
+    """A request the server refuses: ``status`` is the HTTP status, the message the JSON error."""
+
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status = status
 
 
 def create_app(reward_fn: Callable, settings: ServeSettings = ServeSettings()):
-    """A FastAPI app serving ``reward_fn`` (any ``(prompts, completions) -> list[float]``)."""
+    """A FastAPI app serving ``reward_fn`` (any ``(prompts, completions) -> list[float]``) in this
+    process: concurrent requests are batched by a ``DynamicBatcher`` thread."""
     from contextlib import asynccontextmanager
 
-    from fastapi import FastAPI, Request
-    from fastapi.responses import JSONResponse
-
-    from rlhf_rm.transcripts import openrlhf_pairs
-
-    batcher = DynamicBatcher(_scorer(reward_fn), settings.max_batch, settings.max_wait_ms)
+    batcher = DynamicBatcher(reward_scorer(reward_fn), settings.max_batch, settings.max_wait_ms)
 
     @asynccontextmanager
     async def lifespan(app):
@@ -246,48 +261,31 @@ def create_app(reward_fn: Callable, settings: ServeSettings = ServeSettings()):
         finally:
             batcher.stop()
 
-    app = FastAPI(title="rlhf_rm reward server", lifespan=lifespan)
+    app = build_app(batcher, settings, lifespan)
     app.state.batcher = batcher
+    return app
+
+
+def build_app(scorer: Scorer, settings: ServeSettings, lifespan=None):
+    """The FastAPI app: routes, tokens, body limits and request validation, scoring through ``scorer``."""
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+
+    from rlhf_rm.transcripts import openrlhf_pairs
+
+    app = FastAPI(title="rlhf_rm reward server", lifespan=lifespan)
     app.state.settings = settings
 
-    def error(status: int, message: str) -> JSONResponse:
-        return JSONResponse({"error": message}, status_code=status)
+    def error(err: RequestError) -> JSONResponse:
+        return JSONResponse({"error": str(err)}, status_code=err.status)
 
-    def check_token(request: Request) -> None:
-        if settings.token is not None and not secrets.compare_digest(
-            request.headers.get("authorization", "").encode(), f"Bearer {settings.token}".encode()
-        ):
-            raise _RequestError(401, "missing or wrong bearer token (Authorization: Bearer <token>)")
-
-    async def read_json(request: Request) -> dict:
-        check_token(request)
-        limit = settings.max_body_bytes
-        length = request.headers.get("content-length")
-        if length is not None:
-            if not length.isdigit():
-                raise _RequestError(400, f"bad Content-Length header {length!r}")
-            if int(length) > limit:
-                raise _RequestError(413, f"request body of {length} bytes is over the limit of {limit} bytes")
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > limit:
-                raise _RequestError(413, f"request body is over the limit of {limit} bytes")
-        try:
-            data = json.loads(body)
-        except (ValueError, RecursionError) as err:  # JSONDecodeError, bad UTF-8, absurd nesting
-            raise _RequestError(400, f"request body is not valid JSON: {err}") from err
-        if not isinstance(data, dict):
-            raise _RequestError(422, "request body must be a JSON object")
-        return data
-
-    async def score(prompts: list, completions: list) -> tuple[list[float], list[float]]:
+    async def score(prompts: list, completions: list) -> Scores:
         if not completions:
             return [], []
         try:
-            return await batcher.score_async(prompts, completions)
+            return await scorer.score_async(prompts, completions)
         except Exception as err:  # noqa: BLE001
-            raise _RequestError(500, f"scoring failed: {type(err).__name__}: {err}") from err
+            raise RequestError(500, f"scoring failed: {type(err).__name__}: {err}") from err
 
     @app.get("/health")
     async def health():
@@ -296,50 +294,90 @@ def create_app(reward_fn: Callable, settings: ServeSettings = ServeSettings()):
     @app.get("/metrics")
     async def metrics(request: Request):
         try:
-            check_token(request)
-        except _RequestError as err:
-            return error(err.status, str(err))
-        return batcher.stats()
+            _check_token(request, settings.token)
+        except RequestError as err:
+            return error(err)
+        return scorer.stats()
 
     @app.post("/get_reward")
     async def get_reward(request: Request):
         try:
-            data = await read_json(request)
-            queries = _texts(data, "query")
-            prompts = None if data.get("prompts") is None else _texts(data, "prompts")
-            if prompts is not None:
-                if len(prompts) != len(queries):
-                    raise _RequestError(422, f"got {len(queries)} queries but {len(prompts)} prompts")
-                for i, (q, p) in enumerate(zip(queries, prompts)):
-                    if not q.startswith(p):
-                        raise _RequestError(422, f"query[{i}] does not start with prompts[{i}]")
+            queries, prompts = _openrlhf_request(await _read_json(request, settings))
             rewards, scores = await score(*openrlhf_pairs(queries, prompts, settings.raw_queries))
-        except _RequestError as err:
-            return error(err.status, str(err))
+        except RequestError as err:
+            return error(err)
         return JSONResponse({"rewards": rewards, "scores": scores, "extra_logs": {}})
 
     @app.post("/score")
     async def score_endpoint(request: Request):
         try:
-            data = await read_json(request)
-            prompts = _turns(data, "prompts")
-            completions = _turns(data, "completions")
+            data = await _read_json(request, settings)
+            prompts, completions = _turns(data, "prompts"), _turns(data, "completions")
             if len(prompts) != len(completions):
-                raise _RequestError(422, f"got {len(prompts)} prompts but {len(completions)} completions")
+                raise RequestError(422, f"got {len(prompts)} prompts but {len(completions)} completions")
             rewards, _ = await score(prompts, completions)
-        except _RequestError as err:
-            return error(err.status, str(err))
+        except RequestError as err:
+            return error(err)
         return JSONResponse({"rewards": rewards})
 
     return app
 
 
+def _check_token(request, token: str | None) -> None:
+    if token is not None and not secrets.compare_digest(
+        request.headers.get("authorization", "").encode(), f"Bearer {token}".encode()
+    ):
+        raise RequestError(401, "missing or wrong bearer token (Authorization: Bearer <token>)")
+
+
+async def _read_json(request, settings: ServeSettings) -> dict:
+    _check_token(request, settings.token)
+    return await read_json_body(request, settings.max_body_bytes)
+
+
+async def read_json_body(request, limit: int) -> dict:
+    """A request's body as a JSON object, or ``RequestError``: over ``limit`` bytes -> 413, refused
+    from Content-Length before reading when the client sends it, else cut off while streaming;
+    not JSON -> 400; not an object -> 422."""
+    length = request.headers.get("content-length")
+    if length is not None:
+        if not length.isdigit():
+            raise RequestError(400, f"bad Content-Length header {length!r}")
+        if int(length) > limit:
+            raise RequestError(413, f"request body of {length} bytes is over the limit of {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise RequestError(413, f"request body is over the limit of {limit} bytes")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as err:  # JSONDecodeError, bad UTF-8, absurd nesting
+        raise RequestError(400, f"request body is not valid JSON: {err}") from err
+    if not isinstance(data, dict):
+        raise RequestError(422, "request body must be a JSON object")
+    return data
+
+
+def _openrlhf_request(data: dict) -> tuple[list[str], list[str] | None]:
+    """(queries, prompts or None) of a /get_reward body; each query must start with its prompt."""
+    queries = _texts(data, "query")
+    prompts = None if data.get("prompts") is None else _texts(data, "prompts")
+    if prompts is not None:
+        if len(prompts) != len(queries):
+            raise RequestError(422, f"got {len(queries)} queries but {len(prompts)} prompts")
+        for i, (q, p) in enumerate(zip(queries, prompts)):
+            if not q.startswith(p):
+                raise RequestError(422, f"query[{i}] does not start with prompts[{i}]")
+    return queries, prompts
+
+
 def _texts(data: dict, key: str) -> list[str]:
     value = data.get(key)
     if value is None:
-        raise _RequestError(422, f"missing field '{key}' (a list of strings)")
+        raise RequestError(422, f"missing field '{key}' (a list of strings)")
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _RequestError(422, f"field '{key}' must be a list of strings")
+        raise RequestError(422, f"field '{key}' must be a list of strings")
     return value
 
 
@@ -347,16 +385,16 @@ def _turns(data: dict, key: str) -> list:
     """Strings or chat message lists, as TRL passes prompts and completions."""
     value = data.get(key)
     if value is None:
-        raise _RequestError(422, f"missing field '{key}' (a list of strings or message lists)")
+        raise RequestError(422, f"missing field '{key}' (a list of strings or message lists)")
     if not isinstance(value, list):
-        raise _RequestError(422, f"field '{key}' must be a list")
+        raise RequestError(422, f"field '{key}' must be a list")
     for i, item in enumerate(value):
         if isinstance(item, str):
             continue
         if not (isinstance(item, list) and all(
             isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in item
         )):
-            raise _RequestError(422, f"{key}[{i}] must be a string or a list of {{'role', 'content'}} messages")
+            raise RequestError(422, f"{key}[{i}] must be a string or a list of {{'role', 'content'}} messages")
     return value
 
 

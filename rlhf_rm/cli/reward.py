@@ -45,67 +45,26 @@ def _reward_fn(args: argparse.Namespace):
 # ---- score ----------------------------------------------------------------------------------
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from rlhf_rm.scoring import add_rewards, read_scoring_rows
+
     rows, bad_rows = read_scoring_rows(args.input, args.on_bad_row)
-    if bad_rows:
-        print(f"skipped {len(bad_rows)} bad rows:")
-        for bad in bad_rows:
-            print(f"  {bad}")
+    _print_skipped(bad_rows)
     rf = _reward_fn(args)
     start = time.perf_counter()
-    details = rf.score_details([r["prompt"] for r in rows], [r["response"] for r in rows])
+    rewards = add_rewards(rf, rows)
     seconds = time.perf_counter() - start
-    for row, reward, raw in zip(rows, details.rewards, details.raw_mean):
-        row["reward"], row["raw_score"] = reward, raw
     write_jsonl(args.output, rows)
-    mean = sum(details.rewards) / max(len(rows), 1)
+    mean = sum(rewards) / max(len(rows), 1)
     print(f"scored {len(rows)} replies from {args.input}; wrote {args.output}")
     print(f"rm/mean_reward={mean:.4f} replies_per_second={len(rows) / max(seconds, 1e-9):.1f} seconds={seconds:.1f}")
     return 0
 
 
-def read_scoring_rows(spec: str, on_bad_row: str = "error") -> tuple[list[dict], list]:
-    """One record per (prompt, reply): rows of ``prompt`` + ``response``/``completion`` (no
-    score needed), or every reply of any data ``rlhf_rm.data.load_examples`` reads; and the
-    bad rows skipped (``on_bad_row="skip"``, preference data only)."""
-    from rlhf_rm.data.read import Unparseable, read_spec
-
-    tables = read_spec(spec, "train")
-    dicts = [row for t in tables for _, row in t.rows if isinstance(row, dict)]
-    simple = dicts and all("prompt" in r and ("response" in r or "completion" in r) for r in dicts) and not any(
-        k in r for r in dicts for k in ("chosen", "rejected", "output"))
-    if not simple:
-        from rlhf_rm.data import DataError, load_examples
-
-        try:
-            loaded = load_examples(spec, on_bad_row=on_bad_row)
-        except DataError as err:
-            if not err.bad_rows:
-                raise
-            listing = "\n".join(f"  {bad}" for bad in err.bad_rows)
-            raise DataError(f"{len(err.bad_rows)} bad row(s) in {spec}:\n{listing}\n"
-                            "Fix these rows, or pass --on-bad-row skip to drop them (they are listed).",
-                            err.bad_rows) from None
-        rows = [
-            {"source": e.source, "row": e.row, "prompt": e.prompt, "response": reply, "index": i}
-            for e in loaded.examples
-            for i, reply in enumerate(e.responses)
-        ]
-        return rows, loaded.bad_rows
-    from rlhf_rm.model import as_text
-
-    out = []
-    for t in tables:
-        for number, row in t.rows:
-            where = f"{t.source} {'line' if t.line_based else 'row'} {number}"
-            if isinstance(row, Unparseable) or not isinstance(row, dict):
-                raise ValueError(f"{where}: {getattr(row, 'reason', 'expected an object')}")
-            reply = row.get("response", row.get("completion"))
-            prompt = row.get("prompt")
-            if not isinstance(prompt, (str, list)) or not isinstance(reply, (str, list)):
-                raise ValueError(f"{where}: 'prompt' and 'response' must be strings or message lists")
-            # the row's own columns (a score or label to compare with, ids) travel along
-            out.append({**row, "source": t.source, "row": number, "prompt": prompt, "response": as_text(reply)})
-    return out, []
+def _print_skipped(bad_rows: list) -> None:
+    if bad_rows:
+        print(f"skipped {len(bad_rows)} bad rows:")
+        for bad in bad_rows:
+            print(f"  {bad}")
 
 
 # ---- rerank ---------------------------------------------------------------------------------

@@ -40,23 +40,33 @@ class Table:
 def read_spec(spec: str, split: str) -> list[Table]:
     """One table per file of a file, folder or glob spec; a spec that is no local path is a hub
     id (`owner/name[/data_dir][:split]`). Raises DataError when nothing can be read."""
+    files = local_files(spec)
+    if files is None:
+        return [_read_hub(spec, split)]
+    return [_read_file(Path(f).expanduser(), f) for f in files]
+
+
+def local_files(spec: str) -> list[str] | None:
+    """The files of a file, folder or glob spec, each spelled as its table's ``source`` (the spec
+    itself for one file); None for a hub id. Raises DataError when nothing matches. Reading each
+    file alone (``read_spec(file)``) names rows as reading the whole spec does."""
     path = Path(spec).expanduser()
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.is_file() and _is_supported(p))
         if not files:
             raise DataError(f"folder {spec} holds no {_formats_text()} files")
-        return [_read_file(p) for p in files]
+        return [str(p) for p in files]
     if path.is_file():
-        return [_read_file(path, spec)]
+        return [spec]
     if GLOB_CHARS.search(spec):
         files = sorted(Path(p) for p in glob.glob(os.path.expanduser(spec), recursive=True))
         files = [p for p in files if p.is_file() and _is_supported(p)]
         if not files:
             raise DataError(f"the pattern {spec} matches no {_formats_text()} files")
-        return [_read_file(p) for p in files]
+        return [str(p) for p in files]
     if _is_supported(path) or spec.startswith((".", "/", "~")):
         raise DataError(f"file not found: {spec}")
-    return [_read_hub(spec, split)]
+    return None
 
 
 def _is_supported(path: Path) -> bool:

@@ -1,0 +1,92 @@
+"""Scoring files: (prompt, reply) rows read through the data layer, scored, given reward columns.
+
+One place for what ``rlhf-rm score`` reads and writes, so the one-process command and the Ray
+Data actors (``rlhf_rm.scale.batch``) read the same rows, name the same bad rows and write the
+same columns:
+
+    rows, bad_rows = read_scoring_rows("rollouts.jsonl")
+    add_rewards(RewardFunction.from_pretrained("runs/rm"), rows)   # each row gains reward, raw_score
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from rlhf_rm.data import BadRow, DataError
+
+SKIP_HINT = "Fix these rows, or pass --on-bad-row skip to drop them (they are listed)."
+
+
+def read_scoring_rows(spec: str, on_bad_row: str = "error") -> tuple[list[dict], list[BadRow]]:
+    """One record per (prompt, reply): rows of ``prompt`` + ``response``/``completion`` (no
+    score needed), or every reply of any data ``rlhf_rm.data.load_examples`` reads; and the
+    bad rows skipped (``on_bad_row="skip"``, preference data only)."""
+    from rlhf_rm.data.read import Unparseable, read_spec
+
+    tables = read_spec(spec, "train")
+    dicts = [row for t in tables for _, row in t.rows if isinstance(row, dict)]
+    simple = dicts and all("prompt" in r and ("response" in r or "completion" in r) for r in dicts) and not any(
+        k in r for r in dicts for k in ("chosen", "rejected", "output"))
+    if not simple:
+        from rlhf_rm.data import load_examples
+
+        try:
+            loaded = load_examples(spec, on_bad_row=on_bad_row)
+        except DataError as err:
+            if not err.bad_rows:
+                raise
+            raise bad_rows_error(spec, err.bad_rows) from None
+        rows = [
+            {"source": e.source, "row": e.row, "prompt": e.prompt, "response": reply, "index": i}
+            for e in loaded.examples
+            for i, reply in enumerate(e.responses)
+        ]
+        return rows, loaded.bad_rows
+    from rlhf_rm.model import as_text
+
+    out = []
+    for t in tables:
+        for number, row in t.rows:
+            where = f"{t.source} {'line' if t.line_based else 'row'} {number}"
+            if isinstance(row, Unparseable) or not isinstance(row, dict):
+                raise ValueError(f"{where}: {getattr(row, 'reason', 'expected an object')}")
+            reply = row.get("response", row.get("completion"))
+            prompt = row.get("prompt")
+            if not isinstance(prompt, (str, list)) or not isinstance(reply, (str, list)):
+                raise ValueError(f"{where}: 'prompt' and 'response' must be strings or message lists")
+            # the row's own columns (a score or label to compare with, ids) travel along
+            out.append({**row, "source": t.source, "row": number, "prompt": prompt, "response": as_text(reply)})
+    return out, []
+
+
+def bad_rows_error(spec: str, bad_rows: Sequence[BadRow]) -> DataError:
+    """The error that stops scoring at bad rows: each one named with its file and line."""
+    listing = "\n".join(f"  {bad}" for bad in bad_rows)
+    return DataError(f"{len(bad_rows)} bad row(s) in {spec}:\n{listing}\n{SKIP_HINT}", list(bad_rows))
+
+
+Scores = tuple[list[float], list[float]]  # (shaped rewards, raw scores), one per reply
+
+
+def reward_scorer(reward_fn: Callable) -> Callable[[list, list], Scores]:
+    """(rewards, raw scores): a RewardFunction gives both in one pass; any other callable, rewards twice."""
+    details = getattr(reward_fn, "score_details", None)
+    if details is not None:
+        def score(prompts: list, completions: list) -> Scores:
+            d = details(prompts, completions)
+            return d.rewards, d.raw_mean
+        return score
+
+    def score_plain(prompts: list, completions: list) -> Scores:
+        rewards = [float(r) for r in reward_fn(prompts, completions)]
+        return rewards, rewards
+    return score_plain
+
+
+def add_rewards(reward_fn: Callable, rows: list[dict]) -> list[float]:
+    """Score each row's (prompt, response) and add its ``reward`` (shaped) and ``raw_score``
+    columns in place; returns the rewards."""
+    rewards, raw = reward_scorer(reward_fn)([r["prompt"] for r in rows], [r["response"] for r in rows])
+    for row, reward, raw_score in zip(rows, rewards, raw):
+        row["reward"], row["raw_score"] = reward, raw_score
+    return rewards
