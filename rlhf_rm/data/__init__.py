@@ -13,6 +13,7 @@ import random
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
+from rlhf_rm.data.interop import normalize_whole_table
 from rlhf_rm.data.layouts import LABELS, LAYOUTS, ROLES, normalize_table
 from rlhf_rm.data.read import FORMATS, GLOB_CHARS, read_spec
 from rlhf_rm.data.records import BadRow, DataError, Example, LoadedData, Message
@@ -57,6 +58,9 @@ def load_examples(
 
     on_bad_row: "error" raises one `DataError` listing every bad row of every file;
     "skip" drops them and returns them in `LoadedData.bad_rows`.
+    Rows left out on purpose are counted by reason in `LoadedData.left_out`, never errors: the
+    ties, skips and retracted judgements of `rlhf-rm annotate`'s output, the unlabeled or
+    cancelled tasks of a Label Studio or Argilla export.
     on_duplicate: an example equal in everything training reads (prompt, replies in order,
     score, label, margin) to one loaded before it, in the same file or another, is listed in
     `LoadedData.duplicates` either way; "drop" also removes it from the examples (the first copy
@@ -72,10 +76,14 @@ def load_examples(
     bad_rows: list[BadRow] = []
     layouts: list[str] = []
     line_sources: set[str] = set()
+    left_out: dict[str, int] = {}
     for table in (t for s in specs for t in read_spec(str(s), split)):
         if table.line_based:
             line_sources.add(table.source)
-        layout, good, bad = normalize_table(table)
+        whole = normalize_whole_table(table)  # annotate output, Label Studio, Argilla
+        layout, good, bad = whole[:3] if whole else normalize_table(table)
+        for reason, count in (whole[3] if whole else {}).items():
+            left_out[reason] = left_out.get(reason, 0) + count
         examples += good
         bad_rows += bad
         if layout and layout not in layouts:
@@ -94,7 +102,7 @@ def load_examples(
     if on_duplicate == "drop":
         copies = {copy for copy, _ in _duplicate_pairs(examples)}
         examples = [e for i, e in enumerate(examples) if i not in copies]
-    return LoadedData(examples, bad_rows, layouts, name, duplicates)
+    return LoadedData(examples, bad_rows, layouts, name, duplicates, left_out)
 
 
 def find_duplicates(examples: list[Example], line_sources: Collection[str] = ()) -> list[BadRow]:

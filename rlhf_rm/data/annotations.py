@@ -22,7 +22,6 @@ from typing import Any
 from rlhf_rm.data.records import BadRow, Example, Message
 
 LAYOUT = "annotations"
-DESCRIPTION = "rlhf-rm annotate output: judgement_id, item_id, annotator + prompt/chosen/rejected, ranking, ratings"
 KEY_COLUMNS = frozenset({"judgement_id", "item_id", "annotator"})
 
 

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from rlhf_rm.data import annotations
 from rlhf_rm.data.records import BadRow, Example, Message
 
-LAYOUTS = {
+LAYOUTS = {  # read as whole tables (see normalize_whole_table), listed with the data layer's layouts
+    "annotations": "rlhf-rm annotate output: judgement_id, item_id, annotator + prompt/chosen/rejected, ranking, ratings",
     "label-studio": "Label Studio export: data {prompt, answer1, answer2}, annotations [pairwise result]",
     "argilla": "Argilla export: prompt and reply text fields, a ranking question's responses",
 }
@@ -178,3 +180,19 @@ def _text(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} is missing or not a non-empty string")
     return value
+
+
+# ---- the whole-table layouts, for the data layer -----------------------------------------------
+
+def normalize_whole_table(table) -> tuple[str, list[Example], list[BadRow], dict[str, int]] | None:
+    """(layout, examples, bad rows, left-out counts) for a table read as a whole -- rlhf-rm
+    annotate's output (retractions refer to other lines), a Label Studio or an Argilla export
+    (one row may hold several annotators' labels) -- or None for a table of one-row layouts."""
+    rows = [row for _, row in table.rows if isinstance(row, dict)]
+    columns = set().union(*rows) if rows else set()
+    if rows and annotations.is_annotation_table(columns):
+        return (annotations.LAYOUT, *annotations.normalize_annotations(table.source, table.rows))
+    layout = detect(columns, rows) if rows else None
+    if layout is None:
+        return None
+    return (layout, *normalize(layout, table.source, table.rows, table.line_based))

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from rlhf_rm.data.interop import LAYOUTS as WHOLE_TABLE_LAYOUTS
 from rlhf_rm.data.read import Table, Unparseable
 from rlhf_rm.data.records import BadRow, DataError, Example, Message
 
@@ -19,6 +20,7 @@ LAYOUTS = {
     "trl-implicit": "chosen, rejected message lists (or strings) that share the prompt",
     "ranked": "instruction, output [best, ..., worst], optional input, history, system",
     "pointwise": "prompt, response or completion, score or label",
+    **WHOLE_TABLE_LAYOUTS,  # annotate output, Label Studio, Argilla (rlhf_rm.data.interop)
 }
 _TURN = re.compile(r"\n\n(Human|Assistant):")
 _HH_ROLES = {"Human": "user", "Assistant": "assistant"}

@@ -55,3 +55,6 @@ class LoadedData:
     # later copies of an example seen before, `FILE line N: duplicate of FILE line M`; dropped
     # from `examples` or kept there as `load_examples(on_duplicate=...)` says
     duplicates: list[BadRow] = field(default_factory=list)
+    # rows left out on purpose, by reason: annotate's ties, skips and retracted judgements,
+    # unlabeled or cancelled tasks of a labeling tool's export (never errors)
+    left_out: dict[str, int] = field(default_factory=dict)
