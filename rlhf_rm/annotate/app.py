@@ -21,7 +21,8 @@ import secrets
 from dataclasses import dataclass, field
 from importlib import resources
 
-from rlhf_rm.annotate.session import RequestError, Session
+from rlhf_rm.annotate.session import Session
+from rlhf_rm.serve import RequestError, read_json_body
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
@@ -95,7 +96,7 @@ def create_app(session: Session, settings: AnnotateSettings = AnnotateSettings()
     async def handle(request: Request, action) -> Response:
         try:
             who = annotator(request)
-            body = await _read_body(request, settings.max_body_bytes) if request.method == "POST" else {}
+            body = await read_json_body(request, settings.max_body_bytes) if request.method == "POST" else {}
             return JSONResponse(action(who, body))
         except RequestError as err:
             return JSONResponse({"error": str(err)}, status_code=err.status)
@@ -131,25 +132,6 @@ def create_app(session: Session, settings: AnnotateSettings = AnnotateSettings()
 
 def _static(name: str) -> bytes:
     return resources.files("rlhf_rm.annotate").joinpath("static", name).read_bytes()
-
-
-async def _read_body(request, limit: int) -> dict:
-    """The body as a JSON object; over `limit` bytes -> 413, refused from Content-Length first."""
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > limit):
-        raise RequestError(413, f"request body over the limit of {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise RequestError(413, f"request body over the limit of {limit} bytes")
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError) as err:
-        raise RequestError(400, f"request body is not valid JSON: {err}") from None
-    if not isinstance(data, dict):
-        raise RequestError(422, "request body must be a JSON object")
-    return data
 
 
 def serve(session: Session, settings: AnnotateSettings, log_level: str = "warning") -> None:

@@ -14,18 +14,11 @@ from typing import Any
 from rlhf_rm.annotate.items import Item, shown_order
 from rlhf_rm.annotate.queue import Queues
 from rlhf_rm.annotate.store import AnnotationStore, StoreConflict, Verdict, judgement_row
+from rlhf_rm.serve import RequestError  # the reward server's: an HTTP status and a sentence
 
 MAX_COMMENT_CHARS = 2000
 MAX_SECONDS = 24 * 3600.0
 _ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
-
-
-class RequestError(ValueError):
-    """A request the session refuses; `status` is the HTTP status to answer with."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 class Session:
