@@ -1,5 +1,5 @@
-// The labeling page. Every text from the data goes into the document through textContent,
-// never innerHTML: a reply holding <script> or <img onerror> shows as those characters.
+// The labeling page. Every text from the data goes into the document through textContent and
+// createElement, never as HTML: a reply holding <script> or <img onerror> shows as those characters.
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
