@@ -52,6 +52,9 @@ class TrainConfig:
     eval_data: str | list[str] | None = None
     eval_fraction: float = 0.1
     on_bad_row: Literal["error", "skip"] = "error"
+    # exact repeats of an example (within or across files): always reported in bad_rows.txt;
+    # drop: train on the first copy only; keep: every copy (a repeat weighs more); never an error
+    on_duplicate: Literal["drop", "keep"] = "drop"
     # optimisation
     output_dir: str = "runs/rm"
     seed: int = 0
@@ -117,12 +120,12 @@ def load_train_eval(cfg: TrainConfig, main: bool = True):
     """Training and eval examples, bad rows reported (and saved), overlap reported."""
     from rlhf_rm.data import find_overlap, load_examples, split_dev
 
-    train = load_examples(resolve_data_spec(cfg.train_data), on_bad_row=cfg.on_bad_row)
-    bad = list(train.bad_rows)
+    train = load_examples(resolve_data_spec(cfg.train_data), cfg.on_bad_row, on_duplicate=cfg.on_duplicate)
+    bad, duplicates = list(train.bad_rows), list(train.duplicates)
     if cfg.eval_data is not None:
         train_ex = train.examples
-        ev = load_examples(resolve_data_spec(cfg.eval_data), on_bad_row=cfg.on_bad_row, split="test")
-        bad += ev.bad_rows
+        ev = load_examples(resolve_data_spec(cfg.eval_data), cfg.on_bad_row, "test", cfg.on_duplicate)
+        bad, duplicates = bad + ev.bad_rows, duplicates + ev.duplicates
         eval_ex = ev.examples
     else:
         train_ex, eval_ex = split_dev(train.examples, cfg.eval_fraction, cfg.seed)
@@ -132,12 +135,10 @@ def load_train_eval(cfg: TrainConfig, main: bool = True):
             _log(f"  {row}", main)
         if len(bad) > 50:
             _log(f"  ... ({len(bad) - 50} more in bad_rows.txt)", main)
-    if train.left_out:  # annotate's ties, skips and undone judgements; labeling tools' unlabeled tasks
-        _log("left out on purpose: " + ", ".join(f"{n} {why}" for why, n in train.left_out.items()), main)
     overlap = find_overlap(train_ex, eval_ex) if eval_ex else 0
     if overlap:
         _log(f"warning: {overlap} eval examples also occur in the training data", main)
-    return train_ex, eval_ex, bad, train.layouts, overlap
+    return train_ex, eval_ex, bad, train.layouts, overlap, duplicates
 
 
 def resolve_data_spec(spec: str | list[str]) -> str | list[str]:
@@ -243,10 +244,10 @@ def train(cfg: TrainConfig) -> TrainResult:
         _log(f"warning: {warning}", main)
 
     # 1. data: normalized examples, bad rows reported, a dev split
-    train_ex, eval_ex, bad, layouts, overlap = load_train_eval(cfg, main)
+    train_ex, eval_ex, bad, layouts, overlap, duplicates = load_train_eval(cfg, main)
     if main:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "bad_rows.txt").write_text("".join(f"{b}\n" for b in bad), encoding="utf-8")
+        (out / "bad_rows.txt").write_text("".join(f"{b}\n" for b in [*bad, *duplicates]), encoding="utf-8")
     if not train_ex:
         raise ValueError("no training examples left after removing bad rows")
 
@@ -254,7 +255,8 @@ def train(cfg: TrainConfig) -> TrainResult:
     rm = build_reward_model(cfg.model_settings(), layouts=layouts, train_config=_config_dict(cfg))
     encoded, truncated = encode_examples(rm, train_ex)
     _log(f"{len(train_ex)} training examples ({truncated} truncated by the contract, none dropped), "
-         f"{len(eval_ex)} eval examples, {len(bad)} bad rows skipped", main)
+         f"{len(eval_ex)} eval examples, {len(bad)} bad rows skipped, {len(duplicates)} duplicate rows "
+         f"{'dropped' if cfg.on_duplicate == 'drop' else 'kept'} (on_duplicate)", main)
 
     # 3. optimizer, schedule, distributed wrapping
     params = [p for p in rm.model.parameters() if p.requires_grad]

@@ -67,7 +67,9 @@ CASES: dict[str, Callable[[Path], Case]] = {
     "invalid UTF-8": lambda p: latin1_case(p, "latin1.jsonl"),
     "invalid UTF-8, gzipped": lambda p: latin1_case(p, "latin1.jsonl.gz"),
     # a boolean reply, as PandaLM rows carry
-    "odd row, boolean reply": lambda p: odd_row_case(p, {"prompt": "Which is better?", "chosen": True, "rejected": "B"}),
+    "odd row, boolean reply": lambda p: odd_row_case(
+        p, {"prompt": "Which is better?", "chosen": True, "rejected": "B"}
+    ),
     "odd row, NaN margin": lambda p: odd_row_case(
         p, '{"prompt": "Q?", "chosen": "A.", "rejected": "B.", "margin": NaN}'
     ),
@@ -260,3 +262,33 @@ def test_kept_duplicates_never_straddle_the_dev_split(tmp_path):
         train, dev = split_dev(loaded.examples, 0.2, seed)
         assert {e.prompt[0]["content"] for e in train}.isdisjoint(e.prompt[0]["content"] for e in dev)
         assert find_overlap(train, dev) == 0 and len(train) + len(dev) == 90
+
+
+# ---------------------------------------------------------------- end to end
+
+
+def test_skip_mode_trains_on_every_good_row(tiny_encoder_dir, tmp_path, capsys):
+    from rlhf_rm.config import load_config
+    from rlhf_rm.train import TrainConfig, train
+
+    lines = [json.dumps(hh(i)).encode() for i in range(30)]
+    lines.insert(16, json.dumps({"prompt": "Q?", "chosen": True, "rejected": "B."}).encode())  # line 17
+    lines += [LATIN1_ROW, json.dumps(hh(0)).encode(), json.dumps(hh(1)).encode()]  # lines 32-34
+    data = tmp_path / "troubled.jsonl"
+    data.write_bytes(b"\n".join(lines) + b"\n")
+    recipe = Path(__file__).resolve().parents[1] / "recipes" / "rm_tiny.yaml"
+    overrides = [f"model={tiny_encoder_dir}", f"train_data={data}", f"output_dir={tmp_path / 'o'}", "max_steps=2"]
+    with pytest.raises(DataError) as info:
+        train(load_config(TrainConfig, recipe, [*overrides, "on_bad_row=error"]))
+    assert [b.row for b in info.value.bad_rows] == [17, 32]
+
+    result = train(load_config(TrainConfig, recipe, [*overrides, "on_bad_row=skip"]))
+    assert (result.train_examples + result.eval_examples, result.skipped_rows) == (30, 2)
+    assert (result.train_examples, result.eval_examples) == (24, 6)  # rm_tiny's eval_fraction=0.2
+    assert "2 bad rows skipped, 2 duplicate rows dropped" in capsys.readouterr().err
+    assert (tmp_path / "o" / "bad_rows.txt").read_text().splitlines() == [
+        f"{data} line 17: row is in layout trl-explicit, the file is in layout hh-rlhf",
+        f"{data} line 32: not valid UTF-8 (byte 0xe9 at byte 16 of the line); {NOT_UTF8}",
+        f"{data} line 33: duplicate of {data} line 1",
+        f"{data} line 34: duplicate of {data} line 2",
+    ]

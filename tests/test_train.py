@@ -52,8 +52,11 @@ def test_bad_rows_error_lists_every_line_without_traceback(tmp_path):
 
     run = subprocess.run([*args, "on_bad_row=skip", "progress=false"], capture_output=True, text=True, env=ENV, cwd=REPO)
     assert run.returncode == 0, run.stderr
-    assert "skipped_rows=3" in run.stdout and "3 bad rows skipped" in run.stderr
-    assert len((tmp_path / "o" / "bad_rows.txt").read_text().splitlines()) == 3
+    assert "skipped_rows=3" in run.stdout and "3 bad rows skipped, 3 duplicate rows dropped" in run.stderr
+    listed = (tmp_path / "o" / "bad_rows.txt").read_text().splitlines()  # the good row's 3 copies too
+    assert len(listed) == 6 and [x for x in listed if "duplicate" in x] == [
+        f"{data} line {n}: duplicate of {data} line 1" for n in (5, 6, 7)
+    ]
 
 
 def test_training_learns_lora_changes_base_frozen(tiny_encoder_dir, tmp_path):
