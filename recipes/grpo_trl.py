@@ -4,6 +4,9 @@
 
 The reward is ``rlhf_rm.RewardFunction``, passed as TRL's ``reward_funcs``: it reads the policy's
 text, so the reward model may use any tokenizer and chat template (its own saved contract).
+Prompts reach the policy as ``rlhf_rm.policy`` renders them for rerank and PPO: TRL gets them as
+chat messages when the policy has a chat template, else as the rendered text (a string as it is,
+a conversation through ``rlhf_rm.policy.FALLBACK_TEMPLATE``).
 Several reward models form an ensemble (``reward.ensemble: mean_minus_std`` for a conservative
 reward). Everything else is TRL's trainer, configured from the YAML's typed keys.
 """
@@ -34,7 +37,7 @@ class GRPORecipe:
     policy: str = ""  # causal LM folder or hub id
     trainer: Literal["grpo", "rloo"] = "grpo"
     prompts: list[str] | None = None  # inline prompts
-    prompts_file: str | None = None  # .txt, {"prompt": ...} rows, or preference data (rlhf_rm.rerank.read_prompts)
+    prompts_file: str | None = None  # .txt, {"prompt": ...} rows, or preference data (rlhf_rm.policy.read_prompts)
     reward: RewardSettings = field(default_factory=RewardSettings)
     output_dir: str = "runs/grpo"
     max_steps: int = 200
@@ -50,13 +53,36 @@ class GRPORecipe:
     report_to: list[str] = field(default_factory=list)
 
 
+class ConversationReward:
+    """The reward, called on each prompt as configured (the dataset's ``conversation`` column,
+    which TRL passes along) rather than on TRL's ``prompt`` column, which holds the policy's
+    rendered text when the policy has no chat template."""
+
+    def __init__(self, reward):
+        self.reward = reward
+        self.__name__ = reward.__name__  # TRL logs each reward under its __name__ (rewards/<name>/mean)
+
+    def __call__(self, prompts, completions, conversation, **kwargs) -> list[float]:
+        return self.reward(conversation, completions, **kwargs)
+
+
+def prompt_dataset(prompts: list, tokenizer):
+    """TRL's ``prompt`` column in the form its trainers render to the text ``rlhf_rm.policy``
+    gives rerank and PPO (``trl_prompt``), and the prompts as chat messages for the reward."""
+    from datasets import Dataset
+
+    from rlhf_rm.model import as_messages
+    from rlhf_rm.policy import trl_prompt
+
+    return Dataset.from_dict({"prompt": [trl_prompt(p, tokenizer) for p in prompts],
+                              "conversation": [as_messages(p) for p in prompts]})
+
+
 def build_trainer(cfg: GRPORecipe):
     """The TRL trainer for ``cfg``, with an rlhf_rm ``RewardFunction`` as its reward."""
     import torch
-    from datasets import Dataset
-    from transformers import AutoTokenizer
 
-    from rlhf_rm.model import resolve_model_path
+    from rlhf_rm.policy import load_policy_tokenizer, read_prompts
     from rlhf_rm.reward import RewardFunction
 
     if not cfg.policy:
@@ -65,8 +91,6 @@ def build_trainer(cfg: GRPORecipe):
         raise ValueError("config key 'reward.models': list at least one reward-model folder")
     prompts = list(cfg.prompts or [])
     if cfg.prompts_file:
-        from rlhf_rm.rerank import read_prompts
-
         prompts += read_prompts(cfg.prompts_file)
     if not prompts:
         raise ValueError("no prompts: set config key 'prompts' (a list) or 'prompts_file'")
@@ -77,11 +101,8 @@ def build_trainer(cfg: GRPORecipe):
         length_penalty=r.length_penalty, truncation_penalty=r.truncation_penalty,
         ensemble=r.ensemble, ensemble_k=r.ensemble_k,
     )
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(cfg.policy))
-    except OSError as err:
-        raise OSError(f"config key 'policy': cannot load a tokenizer from {cfg.policy!r}: {err}") from err
-    if tokenizer.pad_token is None:
+    tokenizer = load_policy_tokenizer(cfg.policy, what="config key 'policy':")
+    if tokenizer.pad_token is None:  # this recipe's own tokenizer: TRL pads batches with it
         tokenizer.pad_token = tokenizer.unk_token or tokenizer.eos_token
     common = dict(
         output_dir=cfg.output_dir, max_steps=cfg.max_steps, learning_rate=cfg.learning_rate,
@@ -96,8 +117,8 @@ def build_trainer(cfg: GRPORecipe):
     else:
         from trl import RLOOConfig as Config, RLOOTrainer as Trainer
     return Trainer(
-        model=cfg.policy, reward_funcs=reward, args=Config(**common),
-        train_dataset=Dataset.from_dict({"prompt": prompts}), processing_class=tokenizer,
+        model=cfg.policy, reward_funcs=ConversationReward(reward), args=Config(**common),
+        train_dataset=prompt_dataset(prompts, tokenizer), processing_class=tokenizer,
     )
 
 

@@ -8,8 +8,13 @@ from typing import TextIO
 
 def chat(policy: str, reward: str | None = None, n: int = 4, max_new_tokens: int = 128,
          temperature: float = 0.8, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-    """Read user turns from ``stdin``; each reply is the best of ``n`` samples under ``reward``."""
-    from rlhf_rm.rerank import Sampling, best_of_n, load_policy
+    """Read user turns from ``stdin``; each reply is the best of ``n`` samples under ``reward``.
+
+    The conversation so far is the prompt, rendered as every other policy caller renders it
+    (``rlhf_rm.policy.render_prompt``: the chat template, or the documented fallback).
+    """
+    from rlhf_rm.policy import Sampling, load_policy
+    from rlhf_rm.rerank import best_of_n
     from rlhf_rm.reward import RewardFunction
 
     model, tok = load_policy(policy, what="--policy")

@@ -7,6 +7,10 @@
 4. PPO steers the policy with the reward model;
 5. a report folder (Markdown + plots) gathers it all.
 
+Best-of-n and PPO give the policy the same prompt text (``rlhf_rm.policy.render_prompt``): the
+pretrained policy's chat template turns each one-turn prompt into ``User: ...\n\nAssistant:``,
+the transcript form it was pretrained on.
+
 Each step writes its artifacts under ``--output-dir`` with a hash of its configuration (which
 includes the hashes of the steps it builds on); a second run reuses every unchanged step.
 """
@@ -128,7 +132,8 @@ def step_rerank(out: Path, rm_dir: Path, policy_dir: Path, prompts: list[str], n
         import torch
 
         from rlhf_rm.evaluate import bon_curve
-        from rlhf_rm.rerank import Sampling, best_of_n, load_policy
+        from rlhf_rm.policy import Sampling, load_policy
+        from rlhf_rm.rerank import best_of_n
         from rlhf_rm.reward import RewardFunction
 
         torch.manual_seed(0)
@@ -175,7 +180,8 @@ def step_ppo(out: Path, rm_dir: Path, policy_dir: Path, train_prompts: list[str]
     prompts_yaml.write_text(yaml.safe_dump({"prompts": train_prompts, "eval_prompts": eval_prompts},
                                            allow_unicode=True), encoding="utf-8")
     cfg = load_ppo_config(prompts_yaml, overrides)
-    config = {"rm": step_key(rm_dir), "policy": step_key(policy_dir), "ppo": asdict(cfg)}
+    # "prompts": PPO renders prompts by rlhf_rm.policy since this key was added (before: plain text)
+    config = {"rm": step_key(rm_dir), "policy": step_key(policy_dir), "ppo": asdict(cfg), "prompts": "policy"}
 
     def run() -> dict[str, Any]:
         from rlhf_rm.ppo.loop import run_ppo

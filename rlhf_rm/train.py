@@ -135,6 +135,8 @@ def load_train_eval(cfg: TrainConfig, main: bool = True):
             _log(f"  {row}", main)
         if len(bad) > 50:
             _log(f"  ... ({len(bad) - 50} more in bad_rows.txt)", main)
+    if train.left_out:  # annotate's ties, skips and undone judgements; labeling tools' unlabeled tasks
+        _log("left out on purpose: " + ", ".join(f"{n} {why}" for why, n in train.left_out.items()), main)
     overlap = find_overlap(train_ex, eval_ex) if eval_ex else 0
     if overlap:
         _log(f"warning: {overlap} eval examples also occur in the training data", main)

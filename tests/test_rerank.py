@@ -1,4 +1,6 @@
-"""Best-of-n: batched generation, the highest score wins, the CLI's outputs, the SFT export."""
+"""Best-of-n: batched generation, the highest score wins, the CLI's outputs, the SFT export.
+
+(Prompt rendering, sampling and ``load_policy`` are ``rlhf_rm.policy``'s: tests/test_policy.py.)"""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ import json
 import pytest
 from helpers_reward import STORIES, needs_shared, stories_policy, tiny_rm
 
-from rlhf_rm.rerank import Sampling, best_of_n, load_policy, read_candidates, read_prompts, sft_records
+from rlhf_rm.policy import Sampling, read_prompts
+from rlhf_rm.rerank import best_of_n, read_candidates, sft_records
 
 
 def length_reward(prompts, completions, **kwargs):
@@ -61,21 +64,6 @@ def test_generation_is_batched_across_prompts_with_n_samples_each(stories, monke
         assert r.best_score == max(c.score for c in r.candidates)
         assert all(isinstance(c.finished, bool) for c in r.candidates)
     assert [r.prompt for r in results] == prompts  # input order kept across the length sort
-
-
-@needs_shared(STORIES)
-def test_chat_template_is_applied_when_the_policy_has_one(stories):
-    from rlhf_rm.rerank import _prompt_ids
-
-    policy, tok = stories
-    assert _prompt_ids(tok, "Once") == tok("Once")["input_ids"]  # no template: plain text with BOS
-    chat = [{"role": "user", "content": "Once"}]
-    assert tok.decode(_prompt_ids(tok, chat), skip_special_tokens=True).endswith("User: Once\n\nAssistant:")
-    tok.chat_template = "{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}{% endfor %}<assistant>"
-    try:
-        assert tok.decode(_prompt_ids(tok, "Once")) == "<user>Once<assistant>"
-    finally:
-        tok.chat_template = None
 
 
 def test_read_prompts_and_candidates(tmp_path):
@@ -148,18 +136,3 @@ def _check_trl_sft_loads(path, tmp_path):
                          processing_class=tok)
     assert "input_ids" in trainer.train_dataset.column_names
     trainer.train()
-
-
-def test_load_policy_names_a_missing_folder_at_once(tmp_path):
-    with pytest.raises(OSError, match=r"^--policy .*no_such_policy: no such folder here"):
-        load_policy(str(tmp_path / "no_such_policy"), what="--policy")
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(OSError, match=r"^policy .*empty: a folder without a causal LM"):
-        load_policy(str(tmp_path / "empty"))
-
-
-@needs_shared(STORIES)
-def test_load_policy_gives_an_eval_mode_model_and_its_tokenizer():
-    model, tok = load_policy(str(STORIES))
-    assert not model.training
-    assert tok("Once upon a time").input_ids and model.config.vocab_size == len(tok)

@@ -174,16 +174,16 @@ def generate_candidates(
     seed: int | None = 0,
     device: str | None = None,
 ) -> list[list[str]]:
-    """Sample n replies per prompt from a Hugging Face causal LM (a path/hub id or a loaded model),
-    `batch_size` prompts per `generate` call with num_return_sequences=n.
+    """Sample n replies per prompt from a Hugging Face causal LM (a path/hub id or a loaded model
+    with its tokenizer), for ``bon_curve(candidates=lambda p, n: generate_candidates(lm, p, n, ...))``.
 
-    With a chat template every prompt goes through it (a string as one user turn); a plain LM
-    gets strings as they are and message lists as their contents joined by blank lines.
-    Returns only the new text of each sample.
+    The sampler is ``rlhf_rm.policy.sample_replies``: prompts are rendered as rerank and PPO render
+    them (``rlhf_rm.policy.render_prompt``), replies are cut at the tokenizer's EOS, and the
+    tokenizer is left as it was. Returns only the new text of each sample.
     """
     import torch
 
-    from rlhf_rm.rerank import load_policy
+    from rlhf_rm.policy import Sampling, load_policy, sample_replies
 
     if isinstance(policy, (str, os.PathLike)):
         policy, own_tokenizer = load_policy(str(policy))
@@ -192,33 +192,11 @@ def generate_candidates(
         raise ValueError("pass the tokenizer along with a loaded policy model")
     if device is not None:
         policy = policy.to(device)
-    policy.eval()
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token  # padding only; masked out by the attention mask
-    tokenizer.padding_side = "left"  # decoder-only generation continues from the right end
-    templated = getattr(tokenizer, "chat_template", None) is not None
-    texts = [_render(p, tokenizer, templated) for p in prompts]
     if seed is not None:
         torch.manual_seed(seed)
-    out: list[list[str]] = []
-    for start in range(0, len(texts), batch_size):
-        batch = tokenizer(texts[start : start + batch_size], return_tensors="pt", padding=True,
-                          add_special_tokens=not templated).to(policy.device)
-        with torch.inference_mode():
-            seqs = policy.generate(**batch, do_sample=True, temperature=temperature, top_p=top_p,
-                                   max_new_tokens=max_new_tokens, num_return_sequences=n,
-                                   pad_token_id=tokenizer.pad_token_id)
-        new = seqs[:, batch["input_ids"].shape[1] :]  # (B * n, T_new), grouped by prompt
-        replies = tokenizer.batch_decode(new, skip_special_tokens=True)
-        out += [replies[i : i + n] for i in range(0, len(replies), n)]
-    return out
-
-
-def _render(prompt: str | list[dict], tokenizer: Any, templated: bool) -> str:
-    if templated:  # a chat model: a string prompt is one user turn
-        messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
-        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-    return prompt if isinstance(prompt, str) else "\n\n".join(m["content"] for m in prompt)
+    sampling = Sampling(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
+                        prompts_per_batch=batch_size)
+    return sample_replies(policy, tokenizer, prompts, n, sampling).texts
 
 
 def _score(reward: Reward, prompts: list, replies: list[str], which: str) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from rlhf_rm.policy import decode_replies
 from rlhf_rm.ppo.models import ActorCritic
 from rlhf_rm.ppo.prompts import EncodedPrompt
 from rlhf_rm.ppo.rollout import (
@@ -15,7 +16,6 @@ from rlhf_rm.ppo.rollout import (
     generation_config,
     hf_sample,
     left_pad,
-    reply_mask,
 )
 
 
@@ -31,9 +31,7 @@ def sample_texts(sample, tokenizer, prompts: list[EncodedPrompt], settings: Samp
 def _sample_chunk(sample, tokenizer, prompts, settings, device) -> list[str]:
     ids, mask = left_pad([p.ids for p in prompts], settings.pad_token_id)
     response = sample(ids.to(device), mask.to(device))
-    keep, _ = reply_mask(response, settings.stop_token_ids)
-    keep = keep.bool() & ~torch.isin(response, torch.tensor(settings.stop_token_ids, device=response.device))
-    return [tokenizer.decode(r[k].tolist(), skip_special_tokens=True) for r, k in zip(response, keep)]
+    return decode_replies(tokenizer, response, settings.stop_token_ids)
 
 
 def evaluate_policy(

@@ -1,20 +1,25 @@
 """Rollouts: sample replies, cut them at the stop token, score them, and record what PPO needs.
 
 Generation is a pluggable backend (``Generator``): ``HFGenerator`` calls ``transformers``'
-``generate``; a vLLM backend would implement the same one method.
+``generate``; a vLLM backend would implement the same one method. Prompts arrive rendered and
+tokenized by ``rlhf_rm.policy.encode_prompt``; padding, the generation config and cutting at the
+stop are ``rlhf_rm.policy``'s too (``left_pad``, ``generation_config``, ``reply_mask``), the same
+as rerank's and the best-of-n curve's.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import torch
 from torch import nn
 
+from rlhf_rm.policy import decode_replies, left_pad, reply_mask
+from rlhf_rm.policy import generation_config as policy_generation_config
 from rlhf_rm.ppo.algo import entropy_from_logits, logprobs_from_logits
 from rlhf_rm.ppo.memory import release_freed_memory
 from rlhf_rm.ppo.models import ActorCritic
@@ -41,24 +46,11 @@ class SamplingSettings:
 
 
 def generation_config(settings: SamplingSettings):
-    """Pure ancestral sampling: temperature only, no top-k/top-p/penalties.
-
-    Built fresh so that a model's own generation defaults (top_k, repetition penalty, ...) cannot
-    silently change the sampling distribution -- PPO's log-probs must be those of the
-    distribution that produced the samples (Huang et al.).
-    """
-    from transformers import GenerationConfig
-
-    return GenerationConfig(
-        do_sample=True,
-        temperature=settings.temperature,
-        top_k=0,
-        top_p=1.0,
-        max_new_tokens=settings.max_new_tokens,
-        eos_token_id=list(settings.stop_token_ids),
-        pad_token_id=settings.pad_token_id,
-        use_cache=True,
-    )
+    """Pure ancestral sampling: temperature only, no top-k/top-p/penalties, built fresh by
+    ``rlhf_rm.policy.generation_config`` -- PPO's log-probs must be those of the distribution
+    that produced the samples (Huang et al.)."""
+    return policy_generation_config(settings.max_new_tokens, settings.temperature, settings.stop_token_ids,
+                                    settings.pad_token_id)
 
 
 @torch.no_grad()
@@ -136,32 +128,6 @@ def make_generator(backend: str, settings: SamplingSettings) -> Generator:
     raise ValueError(f"config key 'generation_backend': unknown backend {backend!r}; expected 'hf' or 'hf_merged'")
 
 
-def reply_mask(response_ids: torch.Tensor, stop_token_ids: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mask of the reply up to and including its first stop token, and whether it had one.
-
-    Shape: (B, R) -> mask (B, R) float, ended (B,) bool
-    """
-    is_stop = torch.zeros_like(response_ids, dtype=torch.bool)
-    for tok in stop_token_ids:
-        is_stop |= response_ids == tok
-    # stops seen strictly before each position; a position is in the reply if none was
-    before = torch.cumsum(is_stop.long(), dim=1) - is_stop.long()
-    mask = (before == 0).float()
-    return mask, is_stop.any(dim=1)
-
-
-def left_pad(sequences: Sequence[Sequence[int]], pad_token_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Left-pad token lists into (B, P) ids and attention mask."""
-    width = max(len(s) for s in sequences)
-    ids = torch.full((len(sequences), width), pad_token_id, dtype=torch.long)
-    mask = torch.zeros((len(sequences), width), dtype=torch.long)
-    for i, s in enumerate(sequences):
-        if len(s):
-            ids[i, width - len(s) :] = torch.tensor(list(s), dtype=torch.long)
-            mask[i, width - len(s) :] = 1
-    return ids, mask
-
-
 @dataclass(frozen=True)
 class Rollout:
     """One batch of experience. B replies of at most R tokens after P prompt tokens."""
@@ -237,10 +203,7 @@ def collect_rollout(
     mask, ended = reply_mask(response_ids, settings.stop_token_ids)
     response_ids = torch.where(mask > 0, response_ids, torch.full_like(response_ids, settings.pad_token_id))
     # 1b. the reward callable sees text: the reply without its stop token
-    text_mask = mask.bool() & ~torch.isin(response_ids, torch.tensor(settings.stop_token_ids, device=device))
-    completions = [
-        tokenizer.decode(ids[keep].tolist(), skip_special_tokens=True) for ids, keep in zip(response_ids, text_mask)
-    ]
+    completions = decode_replies(tokenizer, response_ids, settings.stop_token_ids)
     scores = call_reward(
         reward_fn,
         prompts,

@@ -1,0 +1,316 @@
+"""The policy side, in one place: load a causal LM, render a prompt as the policy sees it, sample
+n replies per prompt, cut each reply at its stop token.
+
+``rerank``, ``chat``, the best-of-n curve, PPO rollouts, the GRPO recipe and the quickstart all
+go through these functions, so a policy is tuned, reranked and evaluated on the same text.
+
+How a prompt becomes the policy's text (``render_prompt``), one rule everywhere:
+
+- a tokenizer with a chat template: the template, with the generation prompt; a string prompt is
+  one user turn;
+- a tokenizer without one: a string is text to continue as it is (a story opening), and a message
+  list goes through ``FALLBACK_TEMPLATE``, role-tagged turns ending in the generation prompt::
+
+      System: Be brief.\\n\\nUser: Hi\\n\\nAssistant: Hello!\\n\\nUser: How are you?\\n\\nAssistant:
+
+  That is the reward-model contract's ``ROLES_TEMPLATE`` and the text ``rlhf-rm pretrain`` trains
+  a causal LM on (``rlhf_rm.data.render_transcript``, ``User: ...\\n\\nAssistant: ...``); a policy
+  it builds (the quickstart's) carries it as its chat template.
+
+Token ids (``encode_prompt``): a chat template's text is tokenized without special tokens (the
+template writes its own BOS); the fallback's and plain text with them (the tokenizer's own BOS, as
+in pretraining). Nothing here changes a tokenizer: a missing pad token is a local pad id, never an
+assignment to ``tokenizer.pad_token``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from rlhf_rm.contract import ROLES_TEMPLATE, Message
+from rlhf_rm.model import as_messages
+
+Prompt = str | list[Message]
+
+# the one rendering of a conversation for a tokenizer without a chat template (see above)
+FALLBACK_TEMPLATE = ROLES_TEMPLATE
+
+
+@dataclass(frozen=True)
+class EncodedPrompt:
+    prompt: Prompt  # what the reward sees
+    text: str  # what the policy sees, as text
+    ids: list[int]  # what the policy sees
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How replies are sampled from the policy (``generate`` arguments)."""
+
+    temperature: float = 1.0  # 0: greedy (only with n=1)
+    top_p: float = 1.0
+    top_k: int = 0  # 0: off
+    max_new_tokens: int = 128
+    stop_token_ids: tuple[int, ...] = ()  # besides the tokenizer's EOS
+    prompts_per_batch: int = 8  # prompts per generate call; each brings n sequences
+
+
+@dataclass(frozen=True)
+class Samples:
+    """n replies per prompt, in prompt order, cut before their stop token."""
+
+    texts: list[list[str]]
+    finished: list[list[bool]]  # the reply ended with a stop token (False: it hit max_new_tokens)
+
+
+# ---- loading --------------------------------------------------------------------------------
+
+def load_policy(name: str, dtype: torch.dtype | None = None, device: str | torch.device | None = None,
+                trust_remote_code: bool = False, what: str = "policy"):
+    """A causal LM and its tokenizer from a folder or hub id, for sampling replies.
+
+    A missing local folder fails at once (not after minutes of hub retries); errors start with
+    ``what`` and the name (e.g. ``--policy runs/x``). Returns (model in eval mode, tokenizer).
+    """
+    from transformers import AutoModelForCausalLM
+
+    tokenizer = load_policy_tokenizer(name, trust_remote_code, what)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(_resolve(name), dtype=dtype, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as err:
+        raise OSError(f"{what} {name}: {_where(name)} ({err})") from err
+    if device is not None:
+        model = model.to(device)
+    return model.eval(), tokenizer
+
+
+def load_policy_tokenizer(name: str, trust_remote_code: bool = False, what: str = "policy"):
+    """The policy's tokenizer alone (e.g. for TRL, which loads the model itself); errors as ``load_policy``."""
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(_resolve(name), trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as err:  # (an empty folder makes the tokenizer raise ValueError)
+        raise OSError(f"{what} {name}: {_where(name)} ({err})") from err
+
+
+def _resolve(name: str) -> str:
+    from rlhf_rm.model import resolve_model_path
+
+    return resolve_model_path(name)
+
+
+def _where(name: str) -> str:
+    if Path(name).expanduser().is_dir():
+        return "a folder without a causal LM"
+    return "no such folder here, and not a reachable hub id"
+
+
+# ---- rendering ------------------------------------------------------------------------------
+
+def has_chat_template(tokenizer) -> bool:
+    return bool(getattr(tokenizer, "chat_template", None))
+
+
+def render_prompt(prompt: Prompt, tokenizer) -> str:
+    """The text the policy continues for ``prompt`` (the rule in the module docstring)."""
+    _check_prompt(prompt)
+    if has_chat_template(tokenizer):
+        return tokenizer.apply_chat_template(as_messages(prompt), tokenize=False, add_generation_prompt=True)
+    if isinstance(prompt, str):
+        return prompt
+    return tokenizer.apply_chat_template(as_messages(prompt), chat_template=FALLBACK_TEMPLATE, tokenize=False,
+                                         add_generation_prompt=True)
+
+
+def encode_prompt(prompt: Prompt, tokenizer, max_tokens: int | None = None) -> EncodedPrompt:
+    """Render and tokenize one prompt; a prompt longer than ``max_tokens`` keeps its last tokens."""
+    text = render_prompt(prompt, tokenizer)
+    ids = list(tokenizer(text, add_special_tokens=not has_chat_template(tokenizer)).input_ids)
+    if max_tokens is not None and len(ids) > max_tokens:
+        ids = ids[-max_tokens:]
+    return EncodedPrompt(prompt=prompt, text=text, ids=ids)
+
+
+def trl_prompt(prompt: Prompt, tokenizer) -> Prompt:
+    """``prompt`` in the form TRL's trainers (GRPO, RLOO) turn into the same text and ids as
+    ``encode_prompt``: messages where the tokenizer has a chat template (TRL applies it and
+    tokenizes without special tokens), else the rendered text (TRL tokenizes it with them)."""
+    if has_chat_template(tokenizer):
+        _check_prompt(prompt)
+        return as_messages(prompt)
+    return render_prompt(prompt, tokenizer)
+
+
+def _check_prompt(prompt: Any) -> None:
+    if isinstance(prompt, str):
+        return
+    if isinstance(prompt, list) and prompt and all(isinstance(m, dict) and "role" in m and "content" in m
+                                                   for m in prompt):
+        return
+    raise TypeError(f"a prompt must be a string or a list of {{'role', 'content'}} messages, got {prompt!r:.200}")
+
+
+# ---- sampling and cutting at the stop -------------------------------------------------------
+
+def stop_token_ids(tokenizer, extra: Sequence[int] = ()) -> list[int]:
+    """The tokenizer's EOS and ``extra``, without duplicates; raises when there is none."""
+    stop = [t for t in dict.fromkeys([tokenizer.eos_token_id, *extra]) if t is not None]
+    if not stop:
+        raise ValueError("the policy's tokenizer has no EOS token: list the stop token ids")
+    return stop
+
+
+def pad_token_id(tokenizer, stop: Sequence[int]) -> int:
+    """The tokenizer's pad id, else the first stop id: padding only, hidden by the attention mask."""
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else stop[0]
+
+
+def left_pad(sequences: Sequence[Sequence[int]], pad_token_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Left-pad token lists, so that every prompt ends where generation starts.
+
+    Shape: B lists -> ids (B, P) long, attention mask (B, P) long
+    """
+    width = max(len(s) for s in sequences)
+    ids = torch.full((len(sequences), width), pad_token_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for i, s in enumerate(sequences):
+        if len(s):
+            ids[i, width - len(s) :] = torch.tensor(list(s), dtype=torch.long)
+            mask[i, width - len(s) :] = 1
+    return ids, mask
+
+
+def generation_config(max_new_tokens: int, temperature: float, stop: Sequence[int], pad: int,
+                      top_p: float = 1.0, top_k: int = 0, num_return_sequences: int = 1):
+    """A fresh ``GenerationConfig``: a model's own generation defaults (top_k, repetition penalty,
+    ...) cannot silently change the sampling distribution. Temperature 0 is greedy."""
+    from transformers import GenerationConfig
+
+    sampled = {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": top_k}
+    return GenerationConfig(
+        **(sampled if temperature > 0 else {"do_sample": False}),
+        max_new_tokens=max_new_tokens, num_return_sequences=num_return_sequences,
+        eos_token_id=list(stop), pad_token_id=pad, use_cache=True,
+    )
+
+
+def reply_mask(response_ids: torch.Tensor, stop_token_ids: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mask of the reply up to and including its first stop token, and whether it had one.
+
+    Shape: (B, R) -> mask (B, R) float, ended (B,) bool
+    """
+    is_stop = torch.isin(response_ids, torch.tensor(list(stop_token_ids), dtype=torch.long, device=response_ids.device))
+    # stops seen strictly before each position; a position is in the reply if none was
+    before = torch.cumsum(is_stop.long(), dim=1) - is_stop.long()
+    return (before == 0).float(), is_stop.any(dim=1)
+
+
+def decode_replies(tokenizer, response_ids: torch.Tensor, stop_token_ids: Sequence[int]) -> list[str]:
+    """Each reply's text before its first stop token. Shape: response_ids (B, R)."""
+    mask, _ = reply_mask(response_ids, stop_token_ids)
+    stops = torch.tensor(list(stop_token_ids), dtype=torch.long, device=response_ids.device)
+    keep = mask.bool() & ~torch.isin(response_ids, stops)
+    return [tokenizer.decode(ids[k].tolist(), skip_special_tokens=True) for ids, k in zip(response_ids, keep)]
+
+
+@torch.inference_mode()
+def sample_replies(model, tokenizer, prompts: Sequence[Prompt], n: int, sampling: Sampling = Sampling()) -> Samples:
+    """``n`` sampled replies per prompt, ``sampling.prompts_per_batch`` prompts per ``generate`` call.
+
+    Prompts of similar length share a call (left padding stays short); the results keep the input
+    order. The model is put in eval mode for sampling and then back in its former mode.
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    if sampling.temperature <= 0 and n > 1:
+        raise ValueError("temperature 0 (greedy) gives n identical replies: set temperature > 0 or n=1")
+    stop = stop_token_ids(tokenizer, sampling.stop_token_ids)
+    pad = pad_token_id(tokenizer, stop)
+    config = generation_config(sampling.max_new_tokens, sampling.temperature, stop, pad, sampling.top_p,
+                               sampling.top_k, num_return_sequences=n)
+    prompt_ids = [encode_prompt(p, tokenizer).ids for p in prompts]
+    order = sorted(range(len(prompts)), key=lambda i: len(prompt_ids[i]))
+    texts: list[list[str]] = [[] for _ in prompts]
+    finished: list[list[bool]] = [[] for _ in prompts]
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        for start in range(0, len(order), sampling.prompts_per_batch):
+            idx = order[start : start + sampling.prompts_per_batch]
+            ids, mask = left_pad([prompt_ids[i] for i in idx], pad)
+            out = model.generate(input_ids=ids.to(device), attention_mask=mask.to(device), generation_config=config)
+            new = out[:, ids.shape[1] :]  # (B * n, R): generate repeats each prompt n times in a row
+            _, ended = reply_mask(new, stop)
+            for row, (text, done) in enumerate(zip(decode_replies(tokenizer, new, stop), ended.tolist())):
+                texts[idx[row // n]].append(text)
+                finished[idx[row // n]].append(done)
+    finally:
+        model.train(was_training)
+    return Samples(texts, finished)
+
+
+# ---- prompt files ---------------------------------------------------------------------------
+
+def read_prompts(spec: str) -> list[Prompt]:
+    """Prompts from a file: a .txt file (one prompt a line); rows with a ``prompt`` (a string or
+    a message list) and no replies; or any preference data ``rlhf_rm.data.load_examples`` reads
+    (each distinct prompt once, in order)."""
+    if spec.endswith(".txt"):
+        path = Path(spec)
+        if not path.is_file():
+            raise FileNotFoundError(f"{spec}: no such prompts file")
+        return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = prompt_rows(spec)
+    if rows is not None:
+        return [prompt_value(row, where) for where, row in rows]
+    from rlhf_rm.data import load_examples
+
+    seen: dict[str, list[Message]] = {}
+    for example in load_examples(spec).examples:
+        seen.setdefault(json.dumps(example.prompt, ensure_ascii=False), example.prompt)
+    return list(seen.values())
+
+
+REPLY_KEYS = ("candidates", "responses", "completions")
+_PREFERENCE_KEYS = ("chosen", "rejected", "instruction", "output", "response", "completion")
+
+
+def prompt_rows(spec: str, need_replies: bool = False) -> list[tuple[str, dict]] | None:
+    """("FILE line N", row) for a prompt (or prompt + candidates) file; None for preference data."""
+    from rlhf_rm.data.read import Unparseable, read_spec
+
+    rows = [(f"{t.source} {'line' if t.line_based else 'row'} {n}", row)
+            for t in read_spec(spec, "train") for n, row in t.rows]
+    dicts = [row for _, row in rows if isinstance(row, dict)]
+    if not dicts or not all("prompt" in row for row in dicts):
+        return None
+    if any(k in row for row in dicts for k in _PREFERENCE_KEYS):
+        return None
+    if need_replies and not any(k in row for row in dicts for k in REPLY_KEYS):
+        raise ValueError(f"{spec}: rows have a prompt but no 'candidates' list to rerank")
+    for where, row in rows:
+        if isinstance(row, Unparseable):
+            raise ValueError(f"{where}: {row.reason}")
+        if not isinstance(row, dict):
+            raise ValueError(f"{where}: expected an object with a 'prompt'")
+    return rows
+
+
+def prompt_value(row: dict, where: str) -> Prompt:
+    """A row's ``prompt``: a non-empty string or a list of {'role', 'content'} messages."""
+    value = row.get("prompt")
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, list) and value and all(
+        isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in value
+    ):
+        return [{"role": m["role"], "content": m["content"]} for m in value]
+    raise ValueError(f"{where}: 'prompt' must be a non-empty string or a list of {{'role', 'content'}} messages")
