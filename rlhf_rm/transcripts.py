@@ -12,7 +12,8 @@ Recognised markups (``Transcript.markup``):
     gemma    <bos><start_of_turn>user\\nHi<end_of_turn>\\n<start_of_turn>model\\n
     inst     <s>[INST] <<SYS>>\\n...\\n<</SYS>>\\n\\nHi [/INST] Hello</s>    (Llama-2, Mistral)
     phi3     <|system|>\\n...<|end|>\\n<|user|>\\nHi<|end|>\\n<|assistant|>\\n
-    hh       \\n\\nHuman: Hi\\n\\nAssistant: Hello                  (Anthropic HH-RLHF, rlhf_rm's plain PPO prompts)
+    hh       \\n\\nHuman: Hi\\n\\nAssistant: Hello                  (Anthropic HH-RLHF)
+    roles    User: Hi\\n\\nAssistant: Hello        (rlhf_rm.policy's fallback for a policy without a chat template)
 
 Anything else gives None, and the caller keeps the text as it is. Message contents are stripped of
 surrounding whitespace, as the data layer does for HH transcripts.
@@ -42,7 +43,7 @@ _LLAMA31_DATES = re.compile(r"\ACutting Knowledge Date: [^\n]*\nToday Date: [^\n
 class Transcript:
     """A transcript split at its final assistant turn."""
 
-    markup: str  # "chatml", "llama3", "gemma", "inst", "phi3" or "hh"
+    markup: str  # "chatml", "llama3", "gemma", "inst", "phi3", "hh" or "roles"
     messages: list[Message]  # the turns before the reply: the prompt as chat messages
     reply: str  # the final assistant turn, trailing end-of-turn/EOS/pad tokens and outer whitespace removed
 
@@ -194,18 +195,21 @@ def _inst(text: str) -> list[_Turn] | None:
     return turns if _is_junk(text, pos, len(text)) else None
 
 
-_HH_FIRST = re.compile(r"(Human|System):")
-_HH_TURN = re.compile(r"\n\n(Human|Assistant|System):")
+def _plain(user: str):
+    """Plain role-tagged text (``Human:`` for HH-RLHF, ``User:`` for rlhf_rm.policy's fallback): no
+    end tokens, so each turn runs to the next; the last is left open. Starts with a user or system turn."""
+    first_turn = re.compile(rf"({user}|System):")
+    next_turn = re.compile(rf"\n\n({user}|Assistant|System):")
 
+    def parse(text: str) -> list[_Turn] | None:
+        first = first_turn.match(text, _JUNK.match(text).end())
+        if first is None:
+            return None
+        matches = [first, *next_turn.finditer(text, first.end())]
+        ends = [m.start() for m in matches[1:]] + [len(text)]
+        return [_Turn(_ROLES[m.group(1).lower()], m.end(), e, closed=e < len(text)) for m, e in zip(matches, ends)]
 
-def _hh(text: str) -> list[_Turn] | None:
-    """HH-RLHF plain text: no end tokens, so each turn runs to the next; the last is left open."""
-    first = _HH_FIRST.match(text, _JUNK.match(text).end())
-    if first is None:
-        return None
-    matches = [first, *_HH_TURN.finditer(text, first.end())]
-    ends = [m.start() for m in matches[1:]] + [len(text)]
-    return [_Turn(_ROLES[m.group(1).lower()], m.end(), e, closed=e < len(text)) for m, e in zip(matches, ends)]
+    return parse
 
 
 # (name, a string the markup always contains, parser); the first that parses wins
@@ -216,7 +220,8 @@ _MARKUPS = (
     ("gemma", "<start_of_turn>", _headers(r"<start_of_turn>(\w+)\n", r"<end_of_turn>")),
     ("phi3", "<|user|>", _headers(r"<\|(system|user|assistant)\|>\n?", r"<\|end\|>")),
     ("inst", "[INST]", _inst),
-    ("hh", "Human:", _hh),
+    ("hh", "Human:", _plain("Human")),
+    ("roles", "User:", _plain("User")),
 )
 
 

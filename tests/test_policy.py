@@ -158,6 +158,16 @@ def test_system_turn_and_string_prompts_render_by_one_rule(kind, policies):
     assert encoded.prompt == conversation and encoded.text == render_prompt(conversation, tok)
 
 
+def test_the_reward_server_reads_the_fallback_prompt_back_into_messages(policies):
+    """PPO's prompt texts reach a reward server (OpenRLHF protocol): it recovers the conversation."""
+    from rlhf_rm.transcripts import Transcript, split_query
+
+    _, tok = load_policy(str(policies["plain"]))
+    conversation = [SYSTEM, HI, {"role": "assistant", "content": "Fine."}, {"role": "user", "content": "And you?"}]
+    text = render_prompt(conversation, tok)
+    assert split_query(text + " Good.", text) == Transcript("roles", conversation, "Good.")
+
+
 def test_the_fallback_is_the_contracts_template_and_pretraining_text():
     from rlhf_rm.contract import ROLES_TEMPLATE
     from rlhf_rm.data import render_transcript
