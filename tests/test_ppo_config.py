@@ -10,7 +10,7 @@ import torch
 
 from rlhf_rm.config import ConfigError
 from rlhf_rm.ppo.config import PPOConfig, load_ppo_config
-from rlhf_rm.ppo.prompts import encode_prompt, read_prompts, split_prompts, transcript
+from rlhf_rm.ppo.prompts import configured_prompts, split_prompts
 from rlhf_rm.ppo.rewards import RemoteReward, load_reward, story_positivity, word_count, words
 
 
@@ -139,59 +139,28 @@ def test_reward_model_folder_drives_a_ppo_run(tmp_path):
     assert len(rows) == 2 and all(r["ppo/reward_std"] >= 0 for r in rows)
 
 
-class _ChatTokenizer:
-    """Just enough tokenizer: characters as ids, an optional chat template."""
-
-    def __init__(self, template):
-        self.chat_template = template
-
-    def __call__(self, text, add_special_tokens=True):
-        class Out:
-            input_ids = ([1] if add_special_tokens else []) + [ord(c) for c in text]
-
-        return Out()
-
-    def apply_chat_template(self, messages, add_generation_prompt, tokenize):
-        assert add_generation_prompt and not tokenize
-        return "".join(f"<{m['role']}>{m['content']}" for m in messages) + "<assistant>"
-
-
-def test_prompts_chat_template_multi_turn_and_plain():
-    chat = [
-        {"role": "user", "content": "hi"},
-        {"role": "assistant", "content": "hello"},
-        {"role": "user", "content": "tell me a story"},
-    ]
-    with_template = encode_prompt(chat, _ChatTokenizer("{{ x }}"), max_tokens=1000)
-    assert with_template.text == "<user>hi<assistant>hello<user>tell me a story<assistant>"
-    assert with_template.ids[0] != 1  # the template owns special tokens
-    plain = encode_prompt(chat, _ChatTokenizer(None), max_tokens=1000)
-    assert plain.text == transcript(chat) and "Human: tell me a story" in plain.text
-    assert plain.text.endswith("Assistant:") and "Assistant: hello" in plain.text
-    story = encode_prompt("Once upon", _ChatTokenizer(None), max_tokens=4)
-    assert story.ids == [ord(c) for c in "upon"]  # long prompts keep their end
-
-
 def test_read_and_split_prompts(tmp_path):
     f = tmp_path / "p.txt"
     f.write_text("a\n\nb\na\n")
-    prompts = read_prompts(["x", "a"], str(f), None)
+    prompts = configured_prompts(["x", "a"], str(f), None)
     assert prompts == ["x", "a", "b"]
+    rows = tmp_path / "p.jsonl"  # prompt rows: strings and conversations alike
+    rows.write_text('{"prompt": "b"}\n{"prompt": [{"role": "user", "content": "c"}]}\n')
+    assert configured_prompts(None, str(rows), None) == ["b", [{"role": "user", "content": "c"}]]
+    with pytest.raises(FileNotFoundError, match="config key 'prompts_file'"):
+        configured_prompts(None, str(tmp_path / "missing.txt"), None)
     train, held = split_prompts([str(i) for i in range(20)], None, 0.25, seed=0)
     assert len(held) == 5 and not set(train) & set(held)
     assert split_prompts(["a"], ["z"], 0.5, 0) == (["a"], ["z"])
 
 
 def test_prompts_from_the_data_layer(tmp_path):
-    data = pytest.importorskip("rlhf_rm.data")
-    if not hasattr(data, "load_examples"):
-        pytest.skip("rlhf_rm.data.load_examples is not there yet")
     f = tmp_path / "prefs.jsonl"
     rows = [
         {"chosen": "\n\nHuman: hi\n\nAssistant: hello\n\nHuman: a story?\n\nAssistant: yes", "rejected": "\n\nHuman: hi\n\nAssistant: hello\n\nHuman: a story?\n\nAssistant: no"},
         {"chosen": "\n\nHuman: 2+2?\n\nAssistant: 4", "rejected": "\n\nHuman: 2+2?\n\nAssistant: 5"},
     ]
     f.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    prompts = read_prompts(None, None, str(f))
+    prompts = configured_prompts(None, None, str(f))
     assert len(prompts) == 2
     assert [m["role"] for m in prompts[0]] == ["user", "assistant", "user"]  # multi-turn kept

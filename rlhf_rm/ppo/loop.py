@@ -28,7 +28,7 @@ from rlhf_rm.ppo.dashboard import Dashboard
 from rlhf_rm.ppo.distributed import Dist, has_accelerator
 from rlhf_rm.ppo.memory import release_freed_memory
 from rlhf_rm.ppo.models import POLICY_ADAPTER, ActorCritic, build_actor_critic
-from rlhf_rm.ppo.prompts import EncodedPrompt, encode_prompt, read_prompts, split_prompts
+from rlhf_rm.ppo.prompts import EncodedPrompt, configured_prompts, encode_prompt, split_prompts
 from rlhf_rm.ppo.rewards import load_reward
 from rlhf_rm.ppo.rollout import RewardFn, Rollout, SamplingSettings, collect_rollout, make_generator
 from rlhf_rm.ppo.update import PPOSettings, ppo_update
@@ -144,7 +144,7 @@ def _run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None, accelerator) -> Path:
     settings = SamplingSettings(cfg.max_new_tokens, cfg.temperature, stop_ids, pad_id)
     generator = make_generator(cfg.generation_backend, settings)
 
-    all_prompts = read_prompts(cfg.prompts, cfg.prompts_file, cfg.prompts_data)
+    all_prompts = configured_prompts(cfg.prompts, cfg.prompts_file, cfg.prompts_data)
     train_prompts, eval_prompts = split_prompts(all_prompts, cfg.eval_prompts, cfg.eval_fraction, cfg.seed)
     if main:  # written once models, reward and prompts loaded: a run that failed to start leaves nothing
         out.mkdir(parents=True, exist_ok=True)
