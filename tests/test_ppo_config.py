@@ -105,20 +105,18 @@ def test_remote_reward_speaks_the_openrlhf_protocol():
         server.shutdown()
 
 
-def test_reward_model_folder_drives_a_ppo_run(tmp_path):
+def test_reward_model_folder_drives_a_ppo_run(tiny_lm, tmp_path):
     """A saved rlhf_rm reward model (a tiny BERT with its own tokenizer) as the PPO reward."""
-    pytest.importorskip("rlhf_rm.reward")
-    helpers = pytest.importorskip("helpers_reward")
-    from rlhf_rm.ppo.loop import run_ppo
-    from rlhf_rm.ppo.tiny import save_tiny_causal_lm
+    from helpers_reward import tiny_rm
 
-    folder = helpers.tiny_rm()
+    from rlhf_rm.ppo.loop import run_ppo
+
+    folder = tiny_rm()
     fn = load_reward(folder)
     scores = fn(["the cat", "a dog"], ["saw a ball", "ran"])
     assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
-    lm = save_tiny_causal_lm(tmp_path / "lm")
     cfg = PPOConfig(
-        model=str(lm),
+        model=tiny_lm,
         reward=folder,
         prompts=["the cat", "a dog went"],
         eval_prompts=["he was"],

@@ -37,7 +37,7 @@ if acc.is_main_process:
 @pytest.mark.skipif(shutil.which("torchrun") is None and not (Path(sys.executable).parent / "torchrun").exists(),
                     reason="torchrun is not installed")
 def test_two_processes_stay_in_sync(tmp_path):
-    from rlhf_rm.ppo.tiny import save_tiny_causal_lm
+    from tiny_models import save_tiny_causal_lm
 
     lm = save_tiny_causal_lm(tmp_path / "lm")
     script = tmp_path / "run.py"

@@ -9,7 +9,6 @@ import torch
 from rlhf_rm.ppo.config import PPOConfig, PolicyLora
 from rlhf_rm.ppo.loop import run_ppo
 from rlhf_rm.ppo.rewards import word_count
-from rlhf_rm.ppo.tiny import save_tiny_causal_lm
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -19,11 +18,6 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 STORIES = SHARED / "models" / "stories260K"
 
 PROMPTS = ["the cat", "a dog went to the park", "once upon a time there was a", "she saw a red ball", "he was"]
-
-
-@pytest.fixture(scope="module")
-def tiny_lm(tmp_path_factory):
-    return str(save_tiny_causal_lm(tmp_path_factory.mktemp("tiny") / "lm", seed=0))
 
 
 def _cfg(lm: str, out: Path, **overrides) -> PPOConfig:

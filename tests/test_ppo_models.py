@@ -6,15 +6,9 @@ import torch
 from rlhf_rm.ppo.algo import logprobs_from_logits
 from rlhf_rm.ppo.models import build_actor_critic
 from rlhf_rm.ppo.rollout import MergedHFGenerator, SamplingSettings, generation_config, hf_sample, left_pad
-from rlhf_rm.ppo.tiny import save_tiny_causal_lm
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-
-@pytest.fixture(scope="module")
-def tiny_lm(tmp_path_factory):
-    return str(save_tiny_causal_lm(tmp_path_factory.mktemp("tiny") / "lm"))
 
 
 def _perturb_lora(model, scale=0.5):

@@ -9,16 +9,10 @@ import torch
 from rlhf_rm.ppo.distributed import Dist
 from rlhf_rm.ppo.models import build_actor_critic
 from rlhf_rm.ppo.rollout import Rollout, left_pad
-from rlhf_rm.ppo.tiny import save_tiny_causal_lm
 from rlhf_rm.ppo.update import PPOSettings, ppo_update
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-
-@pytest.fixture(scope="module")
-def tiny_lm(tmp_path_factory):
-    return str(save_tiny_causal_lm(tmp_path_factory.mktemp("tiny") / "lm"))
 
 
 def _rollout(model) -> Rollout:

