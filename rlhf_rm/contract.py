@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from rlhf_rm.checkpoint import write_json_atomic  # the one atomic write; re-exported for existing callers
 
 CONTRACT_FILE = "rlhf_rm.json"
 CONTRACT_VERSION = 1
@@ -85,12 +86,3 @@ class Contract:
             return cls(**data)
         except (TypeError, ValueError) as err:  # a missing required field, a truncation side
             raise ValueError(f"{path}: {err}") from err
-
-
-def write_json_atomic(path: str | Path, data: Any) -> None:
-    """Write JSON through a temporary file and rename, so readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)

@@ -1,13 +1,16 @@
-"""Reward-model training: the loop, its checkpoints and its resume.
+"""Reward-model training: the loop, in numbered steps, with checkpoints and resume.
 
 Runs as one process, under ``accelerate launch`` (GPUs, DeepSpeed/FSDP configs) or ``torchrun``:
 each rank takes an equal share of every global batch, gradients are averaged by accelerate's
-DDP wrapper, so the result equals a one-process run with the same global batch.
+DDP wrapper, so the result equals a one-process run with the same global batch. Checkpoints are
+``rlhf_rm.checkpoint``'s (sharded optimizer state included); the dev evaluation and the log are
+``rlhf_rm.train_eval``'s.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import functools
 import math
 import os
 import random
@@ -16,14 +19,16 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
 
-from rlhf_rm.batching import batch_loss, encode_examples, epoch_batches
-from rlhf_rm.contract import write_json_atomic
+from rlhf_rm.batching import EncodedExample, batch_loss, encode_examples, epoch_batches
+from rlhf_rm.checkpoint import Retention, checkpoint_dir, clear_checkpoints, latest_checkpoint, load_checkpoint
+from rlhf_rm.checkpoint import save_checkpoint
 from rlhf_rm.model import LoraSettings, ModelSettings, RewardModel, build_reward_model, sequence_scores
+from rlhf_rm.train_eval import DevEval, TrainLog, evaluate_dev, final_dev_metrics, is_new_best
 
 
 @dataclass
@@ -116,7 +121,17 @@ def _seed_all(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def load_train_eval(cfg: TrainConfig, main: bool = True):
+@dataclass(frozen=True)
+class TrainData:
+    train: list  # Example
+    eval: list  # Example; empty without a dev split
+    bad: list  # BadRow, of both
+    layouts: list[str]  # the training files' layouts
+    overlap: int  # eval examples also in the training data
+    duplicates: list = field(default_factory=list)  # BadRow: later copies, dropped or kept by on_duplicate
+
+
+def load_train_eval(cfg: TrainConfig, main: bool = True) -> TrainData:
     """Training and eval examples, bad rows reported (and saved), overlap reported."""
     from rlhf_rm.data import find_overlap, load_examples, split_dev
 
@@ -140,7 +155,7 @@ def load_train_eval(cfg: TrainConfig, main: bool = True):
     overlap = find_overlap(train_ex, eval_ex) if eval_ex else 0
     if overlap:
         _log(f"warning: {overlap} eval examples also occur in the training data", main)
-    return train_ex, eval_ex, bad, train.layouts, overlap, duplicates
+    return TrainData(train_ex, eval_ex, bad, train.layouts, overlap, duplicates)
 
 
 def resolve_data_spec(spec: str | list[str]) -> str | list[str]:
@@ -152,236 +167,235 @@ def resolve_data_spec(spec: str | list[str]) -> str | list[str]:
     return spec
 
 
-def eval_metrics(rm: RewardModel, examples, batch_size: int) -> tuple[dict[str, float], list[float]]:
-    """The evaluation report's metrics on ``examples`` (namespaced ``rm/eval_*``) and all reply scores.
-
-    The same formulas as ``rlhf-rm eval``: pair-weighted accuracy over every ordered pair (ties
-    count wrong), its bootstrap CI, calibration and length bias.
-    """
-    from rlhf_rm.evaluate import EvalData, dataset_metrics, score_data
-
-    data = EvalData.from_examples(examples, "dev")
-    scores = score_data(lambda p, r: rm.score(p, r, batch_size=batch_size), data, batch_size=None)
-    entry = dataset_metrics(data, scores, n_bootstrap=200, n_hardest=0)
-    keep = ("accuracy", "calibration/ece", "length_bias/acc_chosen_shorter", "length_bias/acc_chosen_longer",
-            "length_bias/reward_length_corr", "pointwise/spearman")
-    out = {f"rm/eval_{k.replace('/', '_')}": entry[k] for k in keep if entry.get(k) is not None}
-    if entry.get("ci95"):
-        out["rm/eval_accuracy_ci95_low"], out["rm/eval_accuracy_ci95_high"] = entry["ci95"]
-    flat = [float(x) for g in scores.groups for x in g] + [float(x) for x in scores.points]
-    return out, flat
-
-
-# ---- checkpoints ---------------------------------------------------------------------------
-
-def _trainable_state(model) -> dict[str, torch.Tensor]:
-    return {n: p.detach().cpu().clone() for n, p in model.named_parameters() if p.requires_grad}
-
-
-def save_checkpoint(folder: Path, model, optimizer, scheduler, step: int, extra: dict) -> None:
-    """Write a checkpoint to a temporary folder, then rename it into place (atomic)."""
-    from safetensors.torch import save_file
-
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    save_file(_trainable_state(model), str(tmp / "trainable.safetensors"))
-    torch.save(
-        {
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "rng": {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()},
-        },
-        tmp / "state.pt",
-    )
-    write_json_atomic(tmp / "progress.json", {"step": step, **extra})
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
-
-
-def latest_checkpoint(output_dir: Path) -> Path | None:
-    ckpts = [p for p in (output_dir / "checkpoints").glob("step-*") if (p / "progress.json").exists()]
-    return max(ckpts, key=lambda p: int(p.name.split("-")[1]), default=None)
-
-
-def load_checkpoint(folder: Path, model, optimizer, scheduler) -> dict:
-    from safetensors.torch import load_file
-
-    state = load_file(str(folder / "trainable.safetensors"))
-    missing = set(state) - {n for n, _ in model.named_parameters()}
-    if missing:
-        raise RuntimeError(f"{folder}: checkpoint does not match the model (e.g. {sorted(missing)[0]})")
-    model.load_state_dict(state, strict=False)
-    blob = torch.load(folder / "state.pt", weights_only=False)
-    optimizer.load_state_dict(blob["optimizer"])
-    scheduler.load_state_dict(blob["scheduler"])
-    random.setstate(blob["rng"]["python"])
-    np.random.set_state(blob["rng"]["numpy"])
-    torch.set_rng_state(blob["rng"]["torch"])
-    return json.loads((folder / "progress.json").read_text())
-
-
 # ---- the loop -----------------------------------------------------------------------------
 
 def train(cfg: TrainConfig) -> TrainResult:
-    from accelerate import Accelerator
-    from transformers import get_scheduler
+    """Train a reward model by ``cfg``; write it (contract, weights, tokenizer, card) to ``cfg.output_dir``."""
+    accelerator = _accelerator(cfg)
+    main, out, t0 = accelerator.is_main_process, Path(cfg.output_dir), time.time()
+    _seed_all(cfg.seed)
+    for warning in check_setup(cfg):
+        _log(f"warning: {warning}", main)
 
+    # 1. data: normalized examples, bad rows reported, a dev split
+    data = load_train_eval(cfg, main)
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "bad_rows.txt").write_text("".join(f"{b}\n" for b in [*data.bad, *data.duplicates]), encoding="utf-8")
+    if not data.train:
+        raise ValueError("no training examples left after removing bad rows")
+
+    # 2. the model and its contract; inputs encoded once by the contract
+    rm = build_reward_model(cfg.model_settings(), layouts=data.layouts, train_config=asdict(cfg))
+    encoded, truncated = encode_examples(rm, data.train)
+    _log(f"{len(data.train)} training examples ({truncated} truncated by the contract, none dropped), "
+         f"{len(data.eval)} eval examples, {len(data.bad)} bad rows skipped, {len(data.duplicates)} duplicate rows "
+         f"{'dropped' if cfg.on_duplicate == 'drop' else 'kept'} (on_duplicate)", main)
+
+    # 3. optimizer, schedule, distributed wrapping
+    run = _prepare(cfg, accelerator, rm, encoded)
+
+    # 4. resume from the latest checkpoint (resume=true)
+    progress = _resume(run)
+
+    # 5. the optimizer steps, with evaluation, the best weights, logs and checkpoints
+    done = _train_steps(run, data.eval, progress)
+
+    # 6. the final model: best weights, normalization stats on the dev split, the contract
+    final = final_dev_metrics(rm, data.eval, cfg.eval_batch_size, _select_best(run, done), done.step)
+    rm.contract.metrics = {
+        **final, "eval_examples": len(data.eval), "train_examples": len(data.train), "steps": done.step,
+        "skipped_rows": len(data.bad), "truncated": truncated, "train_eval_overlap": data.overlap,
+    }
+    if main:
+        rm.model = run.inner
+        _save_final(rm, out)
+        if cfg.push_to_hub:
+            from rlhf_rm.card import push_folder
+
+            _log(f"pushed to {push_folder(out, cfg.push_to_hub)}", main)
+    accelerator.wait_for_everyone()
+    pps = done.seen / done.seconds if done.seconds > 0 else 0.0
+    return TrainResult(out, done.step, final.get("rm/eval_accuracy"), len(data.train), len(data.eval), len(data.bad),
+                       truncated, time.time() - t0, pps, main)
+
+
+def _accelerator(cfg: TrainConfig):
+    from accelerate import Accelerator
     from accelerate.state import AcceleratorState
 
     # accelerate keeps its settings per process: a second train() here may ask for another precision
     AcceleratorState._reset_state()
     accelerator = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=cfg.mixed_precision)
-    main = accelerator.is_main_process
-    world, rank = accelerator.num_processes, accelerator.process_index
+    world = accelerator.num_processes
     if cfg.batch_size % (world * cfg.gradient_accumulation_steps):
-        raise ValueError(
-            f"batch_size={cfg.batch_size} must be divisible by processes ({world}) x "
-            f"gradient_accumulation_steps ({cfg.gradient_accumulation_steps})"
-        )
-    out = Path(cfg.output_dir)
-    _seed_all(cfg.seed)
-    t0 = time.time()
-    for warning in check_setup(cfg):
-        _log(f"warning: {warning}", main)
+        raise ValueError(f"batch_size={cfg.batch_size} must be divisible by processes ({world}) x "
+                         f"gradient_accumulation_steps ({cfg.gradient_accumulation_steps})")
+    return accelerator
 
-    # 1. data: normalized examples, bad rows reported, a dev split
-    train_ex, eval_ex, bad, layouts, overlap, duplicates = load_train_eval(cfg, main)
-    if main:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "bad_rows.txt").write_text("".join(f"{b}\n" for b in [*bad, *duplicates]), encoding="utf-8")
-    if not train_ex:
-        raise ValueError("no training examples left after removing bad rows")
 
-    # 2. the model and its contract; inputs encoded once by the contract
-    rm = build_reward_model(cfg.model_settings(), layouts=layouts, train_config=_config_dict(cfg))
-    encoded, truncated = encode_examples(rm, train_ex)
-    _log(f"{len(train_ex)} training examples ({truncated} truncated by the contract, none dropped), "
-         f"{len(eval_ex)} eval examples, {len(bad)} bad rows skipped, {len(duplicates)} duplicate rows "
-         f"{'dropped' if cfg.on_duplicate == 'drop' else 'kept'} (on_duplicate)", main)
+@dataclass(frozen=True)
+class _Run:
+    """What every optimizer step needs: the prepared model and optimizer, the data, the schedule."""
 
-    # 3. optimizer, schedule, distributed wrapping
+    cfg: TrainConfig
+    accelerator: Any
+    rm: RewardModel
+    model: Any  # rm.model as accelerate prepared it (DDP-wrapped with several processes)
+    inner: Any  # the bare model
+    optimizer: Any
+    scheduler: Any
+    params: list[torch.nn.Parameter]
+    encoded: list[EncodedExample]
+    batch_size: int  # examples per optimizer step over all processes (shrunk when data are scarce)
+    per_epoch: int  # optimizer steps per epoch
+    total_steps: int
+    out: Path
+    main: bool  # the main process: the one that writes logs and the final model
+
+
+def _prepare(cfg: TrainConfig, accelerator, rm: RewardModel, encoded: list[EncodedExample]) -> _Run:
+    from transformers import get_scheduler
+
+    main, world = accelerator.is_main_process, accelerator.num_processes
     params = [p for p in rm.model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
-    lengths = [e.length for e in encoded]
     batch_size = effective_batch_size(cfg.batch_size, len(encoded), world * cfg.gradient_accumulation_steps)
     if batch_size != cfg.batch_size:
         _log(f"warning: only {len(encoded)} training examples; batch_size {cfg.batch_size} -> {batch_size}", main)
     per_epoch = len(encoded) // batch_size
     total_steps = cfg.max_steps if cfg.max_steps > 0 else max(1, math.ceil(cfg.num_epochs * per_epoch))
+    # the schedule steps once per optimizer step on every rank: kept out of accelerate.prepare,
+    # whose wrapper would step it once per process
     scheduler = get_scheduler(cfg.lr_scheduler, optimizer, int(cfg.warmup_ratio * total_steps), total_steps)
     model, optimizer = accelerator.prepare(rm.model, optimizer)
-    inner = accelerator.unwrap_model(model)
+    return _Run(cfg, accelerator, rm, model, accelerator.unwrap_model(model), optimizer, scheduler, params, encoded,
+                batch_size, per_epoch, total_steps, Path(cfg.output_dir), main)
 
-    step, best_acc, best_step = 0, None, None
-    last_eval: tuple[int, dict, list[float]] | None = None
-    ckpt = latest_checkpoint(out) if cfg.resume else None
-    if ckpt is not None:
-        progress = load_checkpoint(ckpt, inner, optimizer, scheduler)
-        step, best_acc, best_step = progress["step"], progress.get("best_accuracy"), progress.get("best_step")
-        _log(f"resumed from {ckpt} at step {step}", main)
-    writer = _tracker(cfg, out, main)
-    bar = _progress(total_steps, step, cfg.progress and main)
-    eval_every = cfg.eval_steps if cfg.eval_steps > 0 else total_steps
+
+@dataclass
+class _Progress:
+    """Where the loop stands; saved in every checkpoint's progress.json."""
+
+    step: int = 0
+    best_accuracy: float | None = None
+    best_step: int | None = None  # its checkpoint holds the best weights (kept by every prune)
+    seen: int = 0  # training examples this process's run has stepped over (not restored on resume)
+    seconds: float = 0.0  # time in the loop
+    last_eval: DevEval | None = None
+
+
+def _resume(run: _Run) -> _Progress:
+    """resume=true: where the latest checkpoint left off; otherwise a fresh start that removes old
+    checkpoints (a later resume must not pick up another run's state)."""
+    ckpt = latest_checkpoint(run.out) if run.cfg.resume else None
+    if ckpt is None:
+        if not run.cfg.resume and run.main:
+            clear_checkpoints(run.out)
+        return _Progress()
+    saved, loop_state = load_checkpoint(run.accelerator, ckpt)
+    run.scheduler.load_state_dict(loop_state["scheduler"])
+    _log(f"resumed from {ckpt} at step {saved['step']}", run.main)
+    return _Progress(saved["step"], saved.get("best_accuracy"), saved.get("best_step"))
+
+
+def _train_steps(run: _Run, eval_ex: list, progress: _Progress) -> _Progress:
+    """Steps ``progress.step + 1 .. total_steps``: each sees batch_size examples, split across ranks
+    and micro-batches, in the order of a seeded, length-grouped pass over the data per epoch."""
+    cfg = run.cfg
+    log = TrainLog.open(run.out, run.main, cfg.report_to, asdict(cfg), run.total_steps, progress.step,
+                        cfg.progress)
+    eval_every = cfg.eval_steps if cfg.eval_steps > 0 else run.total_steps
     save_every = cfg.save_steps if cfg.save_steps > 0 else eval_every
-    model.train()
+    lengths = tuple(e.length for e in run.encoded)
+    run.model.train()
     t_loop = time.time()
-    seen = 0
-    window = {"loss": 0.0, "steps": 0, "correct": 0.0, "pairs": 0.0}
+    for step in range(progress.step + 1, run.total_steps + 1):
+        epoch, k = divmod(step - 1, run.per_epoch)
+        batches = _epoch_batches(lengths, run.batch_size, cfg.seed, epoch, cfg.group_by_length)
+        # 1. forward and backward over this rank's share, in micro-batches; one optimizer step
+        loss, stats = _optimizer_step(run, batches[k])
+        progress.step, progress.seen = step, progress.seen + run.batch_size
+        record = log.step(step, loss, stats, run.scheduler.get_last_lr()[0], time.time() - t_loop)
+        # 2. evaluate on the dev split; a better accuracy is the new best
+        improved = False
+        if eval_ex and (step % eval_every == 0 or step == run.total_steps):
+            improved = _evaluate(run, eval_ex, progress, record)
+        # 3. log the means since the last row
+        if step % cfg.logging_steps == 0 or "rm/eval_accuracy" in record:
+            log.write(record)
+        # 4. checkpoint: every save_steps, and at each new best (the weights select_best returns to)
+        if step < run.total_steps and (step % save_every == 0 or (improved and cfg.select_best)):
+            _checkpoint(run, progress)
+        run.accelerator.wait_for_everyone()
+    log.close()
+    progress.seconds = time.time() - t_loop
+    return progress
 
-    # 4. the loop: each optimizer step sees batch_size examples, split across ranks and micro-batches
-    while step < total_steps:
-        epoch, k = divmod(step, per_epoch)
-        batches = epoch_batches(lengths, batch_size, cfg.seed, epoch, cfg.group_by_length)
-        for indices in batches[k:]:
-            if step >= total_steps:
-                break
-            mine = indices[rank::world]
-            micro = np.array_split(np.array(mine), cfg.gradient_accumulation_steps)
-            loss_sum, stats = 0.0, {"correct": 0.0, "pairs": 0.0}
-            for m, idx in enumerate(micro):
-                part = [encoded[i] for i in idx]
-                sync = m == len(micro) - 1
-                with (accelerator.no_sync(model) if not sync else _null()):
-                    scores = model_scores(model, rm, part)
-                    loss, s = batch_loss(scores, part, cfg.center_rewards_coef)
-                    loss = loss * (len(part) / len(mine))
-                    accelerator.backward(loss)
-                loss_sum += float(loss.detach())
-                for key in stats:
-                    stats[key] += s.get(key, 0.0)
-            if cfg.max_grad_norm > 0:
-                accelerator.clip_grad_norm_(params, cfg.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            seen += batch_size
-            # the log shows averages over the steps since the last log line
-            window["loss"] += loss_sum
-            window["steps"] += 1
-            window["correct"] += stats["correct"]
-            window["pairs"] += stats["pairs"]
-            record = {"step": step, "rm/loss": window["loss"] / window["steps"], "rm/lr": scheduler.get_last_lr()[0],
-                      "rm/seconds": time.time() - t_loop}
-            if window["pairs"]:
-                record["rm/train_accuracy"] = window["correct"] / window["pairs"]
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss_sum:.4f}")
 
-            # 5. evaluate, keep the best, checkpoint
-            if eval_ex and (step % eval_every == 0 or step == total_steps):
-                metrics, eval_scores = eval_metrics(rm, eval_ex, cfg.eval_batch_size)
-                last_eval = (step, metrics, eval_scores)
-                record.update(metrics)
-                acc = metrics.get("rm/eval_accuracy")
-                model.train()
-                if acc is not None and (best_acc is None or acc > best_acc) and main:
-                    best_acc, best_step = acc, step
-                    _save_weights(inner, out / "best")
-                _log(f"step {step}: eval accuracy {acc:.4f}" if acc is not None else f"step {step}", main)
-            if main and (step % cfg.logging_steps == 0 or "rm/eval_accuracy" in record):
-                _write_record(out, writer, record)
-                window = dict.fromkeys(window, 0.0)
-            if main and (step % save_every == 0 and step < total_steps):
-                save_checkpoint(out / "checkpoints" / f"step-{step}", inner, optimizer, scheduler, step,
-                                {"best_accuracy": best_acc, "best_step": best_step})
-                _prune_checkpoints(out, keep=1)
-            accelerator.wait_for_everyone()
-    bar.close()
-    train_seconds = time.time() - t_loop
+@functools.lru_cache(maxsize=2)
+def _epoch_batches(lengths: tuple[int, ...], batch_size: int, seed: int, epoch: int,
+                   group_by_length: bool) -> list[list[int]]:
+    """Example indices of each optimizer step of ``epoch`` (a pure function of seed and epoch)."""
+    return epoch_batches(lengths, batch_size, seed, epoch, group_by_length)
 
-    # 6. the final model: best weights, normalization stats on the dev split, the contract
-    if cfg.select_best and best_step is not None and best_step != step and (out / "best").exists():
-        _load_weights_into(inner, out / "best")
-        last_eval = None
-    final: dict[str, float] = {}
-    if eval_ex:
-        if last_eval is not None and last_eval[0] == step:
-            _, final, scores = last_eval
-        else:
-            final, scores = eval_metrics(rm, eval_ex, cfg.eval_batch_size)
-        rm.contract.norm_mean = float(np.mean(scores))
-        rm.contract.norm_std = float(np.std(scores)) or 1.0
-    final_acc = final.get("rm/eval_accuracy")
-    rm.contract.metrics = {
-        **final, "eval_examples": len(eval_ex), "train_examples": len(train_ex),
-        "steps": step, "skipped_rows": len(bad), "truncated": truncated, "train_eval_overlap": overlap,
-    }
-    if main:
-        rm.model = inner
-        _save_final(rm, out)
-        shutil.rmtree(out / "best", ignore_errors=True)
-        if cfg.push_to_hub:
-            from rlhf_rm.card import push_folder
 
-            _log(f"pushed to {push_folder(out, cfg.push_to_hub)}", main)
-    if writer is not None:
-        writer.close()
-    accelerator.wait_for_everyone()
-    pps = seen / train_seconds if train_seconds > 0 else 0.0
-    return TrainResult(out, step, final_acc, len(train_ex), len(eval_ex), len(bad), truncated,
-                       time.time() - t0, pps, main)
+def _optimizer_step(run: _Run, indices: list[int]) -> tuple[float, dict[str, float]]:
+    """One optimizer step on the global batch ``indices``: this rank takes every world-th example,
+    split into gradient_accumulation_steps micro-batches (gradients synchronized on the last).
+    Returns this rank's loss and its correct/total pair counts."""
+    cfg, accelerator = run.cfg, run.accelerator
+    mine = indices[accelerator.process_index::accelerator.num_processes]
+    micro = np.array_split(np.array(mine), cfg.gradient_accumulation_steps)
+    loss_sum, stats = 0.0, {"correct": 0.0, "pairs": 0.0}
+    for m, idx in enumerate(micro):
+        part = [run.encoded[i] for i in idx]
+        sync = m == len(micro) - 1
+        with (accelerator.no_sync(run.model) if not sync else contextlib.nullcontext()):
+            scores = model_scores(run.model, run.rm, part)
+            loss, s = batch_loss(scores, part, cfg.center_rewards_coef)
+            loss = loss * (len(part) / len(mine))
+            accelerator.backward(loss)
+        loss_sum += float(loss.detach())
+        for key in stats:
+            stats[key] += s.get(key, 0.0)
+    if cfg.max_grad_norm > 0:
+        accelerator.clip_grad_norm_(run.params, cfg.max_grad_norm)
+    run.optimizer.step()
+    run.scheduler.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    return loss_sum, stats
+
+
+def _checkpoint(run: _Run, progress: _Progress) -> None:
+    """Every rank calls this: accelerate saves the (possibly sharded) model and optimizer state."""
+    save_checkpoint(run.accelerator, run.out, progress.step, {"scheduler": run.scheduler.state_dict()},
+                    {"best_accuracy": progress.best_accuracy, "best_step": progress.best_step},
+                    Retention(keep_last=1, best_step=progress.best_step))
+
+
+def _evaluate(run: _Run, eval_ex: list, progress: _Progress, record: dict) -> bool:
+    """Dev metrics into ``record``; whether the accuracy is a new best. Every rank evaluates the
+    same weights on the same examples, so all agree on the best (and save its checkpoint together)."""
+    progress.last_eval = dev = evaluate_dev(run.rm, eval_ex, run.cfg.eval_batch_size, progress.step, run.main)
+    record.update(dev.metrics)
+    run.model.train()
+    if not is_new_best(dev.accuracy, progress.best_accuracy):
+        return False
+    progress.best_accuracy, progress.best_step = dev.accuracy, progress.step
+    return True
+
+
+def _select_best(run: _Run, done: _Progress) -> DevEval | None:
+    """select_best: back to the best checkpoint's weights unless the last step is the best; the
+    last evaluation when it still describes the weights in the model."""
+    if not run.cfg.select_best or done.best_step is None or done.best_step == done.step:
+        return done.last_eval
+    best = checkpoint_dir(run.out, done.best_step)
+    if not best.is_dir():
+        return done.last_eval
+    load_checkpoint(run.accelerator, best)
+    return None
 
 
 def check_setup(cfg: TrainConfig) -> list[str]:
@@ -429,34 +443,6 @@ def model_scores(model, rm: RewardModel, part) -> torch.Tensor:
     return sequence_scores(model, batch, rm.contract.pooling)
 
 
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _config_dict(cfg: TrainConfig) -> dict:
-    return asdict(cfg)
-
-
-def _save_weights(model, folder: Path) -> None:
-    from safetensors.torch import save_file
-
-    tmp = folder.with_name(folder.name + ".tmp")
-    tmp.mkdir(parents=True, exist_ok=True)
-    save_file(_trainable_state(model), str(tmp / "trainable.safetensors"))
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
-
-
-def _load_weights_into(model, folder: Path) -> None:
-    from safetensors.torch import load_file
-
-    model.load_state_dict(load_file(str(folder / "trainable.safetensors")), strict=False)
-
-
 def _save_final(rm: RewardModel, out: Path) -> None:
     """The reward-model folder, written beside and then moved into ``out`` file by file."""
     tmp = out / ".final.tmp"
@@ -468,41 +454,3 @@ def _save_final(rm: RewardModel, out: Path) -> None:
             shutil.rmtree(target)
         os.replace(item, target)
     tmp.rmdir()
-
-
-def _prune_checkpoints(out: Path, keep: int) -> None:
-    ckpts = sorted((out / "checkpoints").glob("step-*"), key=lambda p: int(p.name.split("-")[1].split(".")[0]))
-    for old in ckpts[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _tracker(cfg: TrainConfig, out: Path, main: bool):
-    if not main or cfg.report_to == "none":
-        return None
-    if cfg.report_to == "tensorboard":
-        from torch.utils.tensorboard import SummaryWriter
-
-        return SummaryWriter(str(out / "tensorboard"))
-    import wandb
-
-    wandb.init(project="rlhf_rm", config=_config_dict(cfg), dir=str(out))
-    return wandb
-
-
-def _write_record(out: Path, writer, record: dict) -> None:
-    with open(out / "train_log.jsonl", "a", encoding="utf-8") as f:
-        f.write(json.dumps(record) + "\n")
-    if writer is None:
-        return
-    if hasattr(writer, "add_scalar"):
-        for key, value in record.items():
-            if key != "step" and value is not None:
-                writer.add_scalar(key, value, record["step"])
-    else:
-        writer.log(record, step=record["step"])
-
-
-def _progress(total: int, initial: int, enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=initial, disable=not enabled, desc="train", unit="step", file=sys.stderr)

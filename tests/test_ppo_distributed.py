@@ -12,11 +12,12 @@ SCRIPT = """
 import json, sys, torch
 from accelerate import Accelerator
 import rlhf_rm.ppo.loop as loop
+import rlhf_rm.ppo.run as run
 from rlhf_rm.ppo.config import PPOConfig, PolicyLora
 
 built = []
-build = loop.build_actor_critic
-loop.build_actor_critic = lambda *a, **k: built.append(build(*a, **k)) or built[-1]
+build = run.build_actor_critic
+run.build_actor_critic = lambda *a, **k: built.append(build(*a, **k)) or built[-1]
 acc = Accelerator(cpu=True)
 cfg = PPOConfig(model=sys.argv[1], reward="rlhf_rm.ppo.rewards:word_count", reward_kwargs={"word": "happy"},
                 prompts=["the cat", "a dog went", "he was", "she saw"], eval_prompts=["a girl"],

@@ -92,7 +92,7 @@ def test_resume_after_sigkill_matches_uninterrupted(tiny_encoder_dir, tmp_path):
     proc = subprocess.Popen([*CLI, "train", *common, f"output_dir={out}"], env=ENV, cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while time.time() < deadline and not list((out / "checkpoints").glob("step-[4-9]")):
+    while time.time() < deadline and not list((out / "checkpoints").glob("step-00000[4-9]")):
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from rlhf_rm.checkpoint import write_atomic
+
 PLOTS = ("calibration.png", "length_bias.png", "margins.png")
 
 
@@ -50,11 +52,11 @@ def write_report(report: dict, report_dir: str | os.PathLike) -> dict[str, Path]
     out = Path(report_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in ("report.json", "report.md", *PLOTS)}
-    _write_atomic(paths["report.json"], json.dumps(json_safe(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    write_atomic(paths["report.json"], json.dumps(json_safe(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     plot_calibration(report, paths["calibration.png"])
     plot_length_bias(report, paths["length_bias.png"])
     plot_margins(report, paths["margins.png"])
-    _write_atomic(paths["report.md"], render_markdown(report))
+    write_atomic(paths["report.md"], render_markdown(report))
     return paths
 
 
@@ -282,9 +284,3 @@ def _f(x: Any, digits: int = 4) -> str:
 def _cell(text: Any, limit: int = 80) -> str:
     s = " ".join(str(text).split()).replace("|", "\\|")
     return s if len(s) <= limit else s[: limit - 1] + "…"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
