@@ -8,7 +8,7 @@ import sys
 
 import torch
 
-from conftest import REPO, shared_path, write_pairs
+from conftest import REPO, SHARED, write_pairs
 from rlhf_rm.model import ModelSettings, build_reward_model
 
 
@@ -22,10 +22,9 @@ def test_eval_same_on_lora_and_exported_folder(tiny_encoder_dir, tmp_path):
     rm.export(tmp_path / "plain")
     data = write_pairs(tmp_path / "my-pairs.jsonl.gz".replace(".gz", ""))
     specs = [str(data)]
-    try:
-        specs.append(str(shared_path("data", "hh-rlhf", "helpful-online.jsonl.gz")))
-    except BaseException:  # ../shared absent: the local file alone
-        pass
+    hh = SHARED / "data" / "hh-rlhf" / "helpful-online.jsonl.gz"
+    if hh.is_file():  # ../shared absent: the local file alone
+        specs.append(str(hh))
     reports = {}
     for name in ("lora", "plain"):
         out = tmp_path / f"{name}.json"

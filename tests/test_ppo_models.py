@@ -120,7 +120,9 @@ def test_separate_critic_trains_its_own_weights(tiny_lm, lora):
     out = model(ids, mask, 3)
     out.logits.sum().backward()
     assert sum(p.grad.abs().sum().item() for p in policy if p.grad is not None) > 0
-    assert all(p.requires_grad for p in policy + critic)
+    # the two groups the optimizer gets hold every trainable weight, the frozen reference none
+    trainable = {id(p) for p in model.parameters() if p.requires_grad}
+    assert {id(p) for p in policy + critic} == trainable and len(policy) + len(critic) == len(trainable)
 
 
 def test_full_finetune_reference_is_frozen_copy(tiny_lm):
