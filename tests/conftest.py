@@ -1,5 +1,5 @@
 """Shared fixtures: tiny models built from config (no hub), the ../shared folder when present,
-the GRPO recipe module, a real tokenizer to give a chat template."""
+the GRPO recipe module, a real tokenizer a test may give a chat template."""
 
 from __future__ import annotations
 
@@ -69,15 +69,10 @@ def tiny_lm(tmp_path_factory) -> str:
     return str(save_tiny_causal_lm(tmp_path_factory.mktemp("tiny_lm") / "lm", seed=0))
 
 
-# a chat template that shows every turn and the generation prompt
-CHAT_TEMPLATE = ("{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}{% endfor %}"
-                 "{% if add_generation_prompt %}<assistant>{% endif %}")
-
-
 @pytest.fixture
 def stories_tokenizer():
     """stories260K's real Llama tokenizer (it adds BOS; no chat template), a fresh copy per test:
-    a test may give it a chat template (``CHAT_TEMPLATE``) without leaking into others."""
+    a test may give it a chat template without leaking into others."""
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(shared_path("models", "stories260K"))
