@@ -3,6 +3,7 @@
 (Checkpoints are tested in test_checkpoint.py.)"""
 
 import json
+import math
 
 import pytest
 
@@ -67,3 +68,40 @@ def test_plot(tmp_path):
     (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(_row(s, kl=s / 2)) + "\n" for s in range(1, 6)))
     png = plot_metrics(tmp_path / "metrics.jsonl", tmp_path / "ppo.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_ema_by_hand_with_gaps():
+    from rlhf_rm.ppo.plot import ema
+
+    # w=0.5: m1 = 0.5 -> 0.5 / (1 - 0.5) = 1; m2 = 0.25 + 1.5 = 1.75 -> 1.75 / (1 - 0.25) = 7/3
+    out = ema([None, 1.0, float("nan"), 3.0], weight=0.5)
+    assert math.isnan(out[0])
+    assert out[1:] == pytest.approx([1.0, 1.0, 7 / 3])
+    assert ema([2.0] * 5, weight=0.9) == pytest.approx([2.0] * 5)  # no pull towards 0 at the start
+    assert ema([1.0, 5.0], weight=0.0) == [1.0, 5.0]
+    with pytest.raises(ValueError, match="EMA weight"):
+        ema([1.0], weight=1.0)
+
+
+def test_ema_smooths_noise_and_follows_a_trend():
+    import random
+
+    from rlhf_rm.ppo.plot import ema
+
+    rng = random.Random(0)
+    trend = [0.05 * t for t in range(200)]
+    noisy = [y + rng.gauss(0, 1) for y in trend]
+    smooth = ema(noisy, weight=0.9)
+    # the smoothed curve is much closer to the trend than the raw one (after the warm-up)
+    raw_err = sum((a - b) ** 2 for a, b in zip(noisy[50:], trend[50:]))
+    smooth_err = sum((a - b) ** 2 for a, b in zip(smooth[50:], trend[50:]))
+    assert smooth_err < 0.3 * raw_err
+
+
+def test_plot_with_missing_rewards(tmp_path):
+    from rlhf_rm.ppo.plot import plot_metrics
+
+    rows = [_row(s) for s in range(1, 6)]
+    rows[2]["ppo/reward_mean"] = None
+    (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert plot_metrics(tmp_path / "metrics.jsonl", tmp_path / "ppo.png").read_bytes()[:4] == b"\x89PNG"
