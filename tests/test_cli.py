@@ -11,7 +11,7 @@ import pytest
 
 import rlhf_rm.cli as cli
 
-EXPECTED = {"train", "pretrain", "eval", "export", "score", "rerank", "serve", "ppo", "chat", "quickstart"}
+EXPECTED = {"train", "pretrain", "eval", "export", "score", "rerank", "serve", "ppo", "chat", "quickstart", "annotate"}
 
 
 def _subcommands() -> dict:
