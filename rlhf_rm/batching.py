@@ -13,7 +13,7 @@ from typing import Sequence
 
 import torch
 
-from rlhf_rm.losses import label_loss, mse_loss, pairwise_loss, plackett_luce_loss
+from rlhf_rm.losses import label_loss, length_controlled_pairwise_loss, mse_loss, pairwise_loss, plackett_luce_loss
 from rlhf_rm.model import Encoded, RewardModel
 
 # Pointwise rating labels -> target probability of "good" for the cross-entropy loss.
@@ -83,11 +83,14 @@ def epoch_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int
     return batches
 
 
-def batch_loss(scores: torch.Tensor, batch: Sequence[EncodedExample], center_coef: float = 0.0) -> tuple[torch.Tensor, dict[str, float]]:
+def batch_loss(scores: torch.Tensor, batch: Sequence[EncodedExample], center_coef: float = 0.0,
+               length_beta: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, float]]:
     """The batch's loss: each example contributes its kind's loss, weighted by example count.
 
-    Pairwise examples use Bradley-Terry (with margin / centering); lists of more than two replies
-    use Plackett-Luce; pointwise ratings use MSE (scores) or BCE (labels).
+    Pairwise examples use Bradley-Terry (with margin / centering), length-controlled by the
+    learned scalar ``length_beta`` when one is given (the pair's accuracy counts the scores
+    alone, as inference reads them); lists of more than two replies use Plackett-Luce; pointwise
+    ratings use MSE (scores) or BCE (labels).
     """
     device = scores.device
     offsets, pos = [], 0
@@ -103,7 +106,12 @@ def batch_loss(scores: torch.Tensor, batch: Sequence[EncodedExample], center_coe
         margins = None
         if any(batch[i].margin is not None for i in pair_idx):
             margins = torch.tensor([batch[i].margin or 0.0 for i in pair_idx], device=device, dtype=scores.dtype)
-        terms.append((pairwise_loss(chosen, rejected, margins, center_coef), len(pair_idx)))
+        if length_beta is None:
+            terms.append((pairwise_loss(chosen, rejected, margins, center_coef), len(pair_idx)))
+        else:
+            tokens = torch.tensor([[r.reply_tokens for r in batch[i].replies] for i in pair_idx], device=device)
+            terms.append((length_controlled_pairwise_loss(chosen, rejected, tokens[:, 0], tokens[:, 1], length_beta,
+                                                          margins, center_coef), len(pair_idx)))
         stats["correct"] = float((chosen > rejected).sum())
         stats["pairs"] = float(len(pair_idx))
     list_idx = [i for i, ex in enumerate(batch) if len(ex.replies) > 2]

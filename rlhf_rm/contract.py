@@ -33,6 +33,7 @@ Message = dict[str, str]
 TRUNCATION_SIDES = ("left", "right")
 PROMPT_TRUNCATION = "left"  # the prompt keeps its end: the latest turns
 RESPONSE_TRUNCATION = "right"  # the reply keeps its start
+LENGTH_DEBIAS = ("none", "lc_bt")  # how training controlled for reply length (see Contract)
 
 
 @dataclass
@@ -57,6 +58,11 @@ class Contract:
     layouts: list[str] = field(default_factory=list)  # data layouts it was trained on
     norm_mean: float | None = None  # reward mean/std on the dev split, measured after training
     norm_std: float | None = None
+    # "lc_bt": trained with a learned length term, length_beta * log(reply tokens), in the pairwise
+    # logit (rlhf_rm.losses.length_controlled_pairwise_loss); that term is dropped at inference, so
+    # the score is the head's output alone and every consumer reads it as any other score
+    length_debias: str = "none"  # one of LENGTH_DEBIAS
+    length_beta: float | None = None  # the learned beta, for the record (lc_bt only)
     metrics: dict[str, Any] = field(default_factory=dict)
     train_config: dict[str, Any] = field(default_factory=dict)
     version: int = CONTRACT_VERSION
@@ -67,6 +73,9 @@ class Contract:
             if side not in TRUNCATION_SIDES:
                 raise ValueError(f"contract field '{name}' is {side!r}: expected 'left' (drop the start, "
                                  "keep the end) or 'right' (drop the end, keep the start)")
+        if self.length_debias not in LENGTH_DEBIAS:
+            raise ValueError(f"contract field 'length_debias' is {self.length_debias!r}: expected one of "
+                             f"{', '.join(map(repr, LENGTH_DEBIAS))}")
 
     def save(self, folder: str | Path) -> None:
         write_json_atomic(Path(folder) / CONTRACT_FILE, dataclasses.asdict(self))

@@ -2,7 +2,14 @@ import math
 
 import torch
 
-from rlhf_rm.losses import label_loss, mse_loss, pairwise_loss, plackett_luce_loss
+from rlhf_rm.losses import (
+    label_loss,
+    length_controlled_pairwise_loss,
+    length_feature,
+    mse_loss,
+    pairwise_loss,
+    plackett_luce_loss,
+)
 
 
 def _softplus(x: float) -> float:
@@ -23,6 +30,34 @@ def test_pairwise_loss_margin_and_centering():
     expected = _softplus(-(1.0 - 0.5)) + 0.1 * (3.0**2)
     got = pairwise_loss(chosen, rejected, margin, center_coef=0.1).item()
     assert math.isclose(got, expected, rel_tol=1e-6)
+
+
+def test_length_controlled_pairwise_loss_hand_computed():
+    chosen, rejected = torch.tensor([2.0, 0.0]), torch.tensor([1.0, 1.0])
+    chosen_tokens, rejected_tokens = torch.tensor([40, 10]), torch.tensor([10, 20])
+    beta = torch.tensor(0.5)
+    # d = (r_c - r_r) + 0.5 * (log len_c - log len_r): 1 + 0.5 log 4, -1 + 0.5 log 0.5
+    d = [1.0 + 0.5 * math.log(4.0), -1.0 + 0.5 * math.log(0.5)]
+    expected = (_softplus(-d[0]) + _softplus(-d[1])) / 2
+    got = length_controlled_pairwise_loss(chosen, rejected, chosen_tokens, rejected_tokens, beta)
+    assert math.isclose(got.item(), expected, rel_tol=1e-6)
+    # with a margin and centering: the margin is subtracted, centering sees the rewards only
+    margin = torch.tensor([0.25, 0.0])
+    got = length_controlled_pairwise_loss(chosen, rejected, chosen_tokens, rejected_tokens, beta, margin, 0.1)
+    expected = (_softplus(-(d[0] - 0.25)) + _softplus(-d[1])) / 2 + 0.1 * (9.0 + 1.0) / 2
+    assert math.isclose(got.item(), expected, rel_tol=1e-6)
+
+
+def test_length_controlled_loss_is_bt_at_beta_zero_and_beta_learns_a_length_preference():
+    chosen, rejected = torch.tensor([0.3, -0.2]), torch.tensor([0.1, 0.4])
+    tokens_c, tokens_r = torch.tensor([50, 80]), torch.tensor([5, 8])
+    zero = length_controlled_pairwise_loss(chosen, rejected, tokens_c, tokens_r, torch.tensor(0.0))
+    assert math.isclose(zero.item(), pairwise_loss(chosen, rejected).item(), rel_tol=1e-6)
+    assert torch.equal(length_feature(torch.tensor([0, 1, 8])), torch.log(torch.tensor([1.0, 1.0, 8.0])))
+    # every chosen reply is the longer one and the rewards cannot tell: beta's gradient says "raise beta"
+    beta = torch.tensor(0.0, requires_grad=True)
+    length_controlled_pairwise_loss(torch.zeros(2), torch.zeros(2), tokens_c, tokens_r, beta).backward()
+    assert beta.grad < 0
 
 
 def _pl_oracle(rows: list[list[float]]) -> float:
@@ -56,3 +91,22 @@ def test_pointwise_losses():
     assert math.isclose(mse_loss(torch.tensor([1.0, 3.0]), torch.tensor([0.0, 1.0])).item(), 2.5)
     # BCE with logit 0 and target 1 is log 2
     assert math.isclose(label_loss(torch.tensor([0.0]), torch.tensor([1.0])).item(), math.log(2), rel_tol=1e-6)
+
+
+def test_batch_loss_applies_the_length_term_to_pairs():
+    from rlhf_rm.batching import EncodedExample, batch_loss
+    from rlhf_rm.model import Encoded
+
+    def pair(n_chosen: int, n_rejected: int) -> EncodedExample:
+        return EncodedExample([Encoded([1] * 3, None, False, reply_tokens=n) for n in (n_chosen, n_rejected)], "pairwise")
+
+    batch = [pair(30, 10), pair(5, 20)]
+    scores = torch.tensor([0.5, 0.2, -0.1, 0.3])  # chosen, rejected of each pair in turn
+    beta = torch.tensor(0.7)
+    loss, stats = batch_loss(scores, batch, length_beta=beta)
+    expected = length_controlled_pairwise_loss(torch.tensor([0.5, -0.1]), torch.tensor([0.2, 0.3]),
+                                               torch.tensor([30, 5]), torch.tensor([10, 20]), beta)
+    assert math.isclose(loss.item(), expected.item(), rel_tol=1e-6)
+    assert stats == {"correct": 1.0, "pairs": 2.0}  # accuracy reads the scores alone
+    plain, _ = batch_loss(scores, batch)
+    assert math.isclose(plain.item(), pairwise_loss(scores[[0, 2]], scores[[1, 3]]).item(), rel_tol=1e-6)

@@ -167,3 +167,22 @@ def test_scores_do_not_depend_on_the_micro_batching(tiny_encoder_dir):
 def test_mean_pooling_is_refused_for_decoders(tiny_decoder_dir):
     with pytest.raises(ValueError, match="pooling=mean is for encoders"):
         build_reward_model(ModelSettings(name_or_path=str(tiny_decoder_dir), pooling="mean"))
+
+
+def test_length_debiased_contract_survives_save_load_and_export(tiny_encoder_dir, tmp_path):
+    rm = _build(tiny_encoder_dir)
+    rm.contract.length_debias, rm.contract.length_beta = "lc_bt", 0.42
+    before = rm.score(PROMPTS, REPLIES)
+    rm.save(tmp_path / "rm")
+    loaded = RewardModel.load(tmp_path / "rm")
+    assert (loaded.contract.length_debias, loaded.contract.length_beta) == ("lc_bt", 0.42)
+    assert loaded.score(PROMPTS, REPLIES) == before  # the length term is not part of the score
+    loaded.export(tmp_path / "plain")
+    exported = RewardModel.load(tmp_path / "plain")
+    assert (exported.contract.length_debias, exported.contract.length_beta) == ("lc_bt", 0.42)
+    assert exported.score(PROMPTS, REPLIES) == pytest.approx(before, abs=1e-4)
+    # a contract naming an unknown method is refused with the field's name
+    path = tmp_path / "rm" / CONTRACT_FILE
+    path.write_text(path.read_text().replace('"lc_bt"', '"odin"'))
+    with pytest.raises(ValueError, match="contract field 'length_debias' is 'odin'"):
+        RewardModel.load(tmp_path / "rm")
