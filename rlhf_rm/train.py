@@ -3,8 +3,8 @@
 Runs as one process, under ``accelerate launch`` (GPUs, DeepSpeed/FSDP configs) or ``torchrun``:
 each rank takes an equal share of every global batch, gradients are averaged by accelerate's
 DDP wrapper, so the result equals a one-process run with the same global batch. Checkpoints are
-``rlhf_rm.checkpoint``'s (sharded optimizer state included); the dev evaluation and the log are
-``rlhf_rm.train_eval``'s.
+``rlhf_rm.checkpoint``'s (sharded optimizer state included); the data and dev split are
+``rlhf_rm.train_data``'s, the dev evaluation and the log ``rlhf_rm.train_eval``'s.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import math
 import os
 import random
 import shutil
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from rlhf_rm.batching import EncodedExample, batch_loss, encode_examples, epoch_
 from rlhf_rm.checkpoint import Retention, checkpoint_dir, clear_checkpoints, latest_checkpoint, load_checkpoint
 from rlhf_rm.checkpoint import save_checkpoint
 from rlhf_rm.model import LoraSettings, ModelSettings, RewardModel, build_reward_model, sequence_scores
+from rlhf_rm.train_data import load_train_eval, log_main
 from rlhf_rm.train_eval import DevEval, TrainLog, evaluate_dev, final_dev_metrics, is_new_best
 
 
@@ -110,61 +110,10 @@ class TrainResult:
     is_main: bool = True
 
 
-def _log(msg: str, main: bool = True) -> None:
-    if main:
-        print(msg, file=sys.stderr, flush=True)
-
-
 def _seed_all(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-
-
-@dataclass(frozen=True)
-class TrainData:
-    train: list  # Example
-    eval: list  # Example; empty without a dev split
-    bad: list  # BadRow, of both
-    layouts: list[str]  # the training files' layouts
-    overlap: int  # eval examples also in the training data
-    duplicates: list = field(default_factory=list)  # BadRow: later copies, dropped or kept by on_duplicate
-
-
-def load_train_eval(cfg: TrainConfig, main: bool = True) -> TrainData:
-    """Training and eval examples, bad rows reported (and saved), overlap reported."""
-    from rlhf_rm.data import find_overlap, load_examples, split_dev
-
-    train = load_examples(resolve_data_spec(cfg.train_data), cfg.on_bad_row, on_duplicate=cfg.on_duplicate)
-    bad, duplicates = list(train.bad_rows), list(train.duplicates)
-    if cfg.eval_data is not None:
-        train_ex = train.examples
-        ev = load_examples(resolve_data_spec(cfg.eval_data), cfg.on_bad_row, "test", cfg.on_duplicate)
-        bad, duplicates = bad + ev.bad_rows, duplicates + ev.duplicates
-        eval_ex = ev.examples
-    else:
-        train_ex, eval_ex = split_dev(train.examples, cfg.eval_fraction, cfg.seed)
-    if bad:
-        _log(f"skipped {len(bad)} bad rows:", main)
-        for row in bad[:50]:
-            _log(f"  {row}", main)
-        if len(bad) > 50:
-            _log(f"  ... ({len(bad) - 50} more in bad_rows.txt)", main)
-    if train.left_out:  # annotate's ties, skips and undone judgements; labeling tools' unlabeled tasks
-        _log("left out on purpose: " + ", ".join(f"{n} {why}" for why, n in train.left_out.items()), main)
-    overlap = find_overlap(train_ex, eval_ex) if eval_ex else 0
-    if overlap:
-        _log(f"warning: {overlap} eval examples also occur in the training data", main)
-    return TrainData(train_ex, eval_ex, bad, train.layouts, overlap, duplicates)
-
-
-def resolve_data_spec(spec: str | list[str]) -> str | list[str]:
-    """``default`` names the bundled preference set."""
-    if spec == "default":
-        from rlhf_rm.resources import default_prefs_path
-
-        return str(default_prefs_path())
-    return spec
 
 
 # ---- the loop -----------------------------------------------------------------------------
@@ -175,7 +124,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     main, out, t0 = accelerator.is_main_process, Path(cfg.output_dir), time.time()
     _seed_all(cfg.seed)
     for warning in check_setup(cfg):
-        _log(f"warning: {warning}", main)
+        log_main(f"warning: {warning}", main)
 
     # 1. data: normalized examples, bad rows reported, a dev split
     data = load_train_eval(cfg, main)
@@ -188,7 +137,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     # 2. the model and its contract; inputs encoded once by the contract
     rm = build_reward_model(cfg.model_settings(), layouts=data.layouts, train_config=asdict(cfg))
     encoded, truncated = encode_examples(rm, data.train)
-    _log(f"{len(data.train)} training examples ({truncated} truncated by the contract, none dropped), "
+    log_main(f"{len(data.train)} training examples ({truncated} truncated by the contract, none dropped), "
          f"{len(data.eval)} eval examples, {len(data.bad)} bad rows skipped, {len(data.duplicates)} duplicate rows "
          f"{'dropped' if cfg.on_duplicate == 'drop' else 'kept'} (on_duplicate)", main)
 
@@ -213,7 +162,7 @@ def train(cfg: TrainConfig) -> TrainResult:
         if cfg.push_to_hub:
             from rlhf_rm.card import push_folder
 
-            _log(f"pushed to {push_folder(out, cfg.push_to_hub)}", main)
+            log_main(f"pushed to {push_folder(out, cfg.push_to_hub)}", main)
     accelerator.wait_for_everyone()
     pps = done.seen / done.seconds if done.seconds > 0 else 0.0
     return TrainResult(out, done.step, final.get("rm/eval_accuracy"), len(data.train), len(data.eval), len(data.bad),
@@ -262,7 +211,7 @@ def _prepare(cfg: TrainConfig, accelerator, rm: RewardModel, encoded: list[Encod
     optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     batch_size = effective_batch_size(cfg.batch_size, len(encoded), world * cfg.gradient_accumulation_steps)
     if batch_size != cfg.batch_size:
-        _log(f"warning: only {len(encoded)} training examples; batch_size {cfg.batch_size} -> {batch_size}", main)
+        log_main(f"warning: only {len(encoded)} training examples; batch_size {cfg.batch_size} -> {batch_size}", main)
     per_epoch = len(encoded) // batch_size
     total_steps = cfg.max_steps if cfg.max_steps > 0 else max(1, math.ceil(cfg.num_epochs * per_epoch))
     # the schedule steps once per optimizer step on every rank: kept out of accelerate.prepare,
@@ -295,7 +244,7 @@ def _resume(run: _Run) -> _Progress:
         return _Progress()
     saved, loop_state = load_checkpoint(run.accelerator, ckpt)
     run.scheduler.load_state_dict(loop_state["scheduler"])
-    _log(f"resumed from {ckpt} at step {saved['step']}", run.main)
+    log_main(f"resumed from {ckpt} at step {saved['step']}", run.main)
     return _Progress(saved["step"], saved.get("best_accuracy"), saved.get("best_step"))
 
 

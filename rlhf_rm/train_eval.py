@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from rlhf_rm.model import RewardModel
+from rlhf_rm.train_data import log_main
 
 
 def eval_metrics(rm: RewardModel, examples, batch_size: int) -> tuple[dict[str, float], list[float]]:
@@ -55,9 +56,8 @@ def evaluate_dev(rm: RewardModel, examples, batch_size: int, step: int, main: bo
     """Evaluate the dev split at ``step``; the main process prints the accuracy."""
     metrics, scores = eval_metrics(rm, examples, batch_size)
     dev = DevEval(step, metrics, scores)
-    if main:
-        acc = dev.accuracy
-        print(f"step {step}: eval accuracy {acc:.4f}" if acc is not None else f"step {step}", file=sys.stderr, flush=True)
+    acc = dev.accuracy
+    log_main(f"step {step}: eval accuracy {acc:.4f}" if acc is not None else f"step {step}", main)
     return dev
 
 

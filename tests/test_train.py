@@ -129,6 +129,44 @@ def test_torchrun_two_processes_equal_one_process(tiny_encoder_dir, tmp_path):
     assert moved > 1e-2
 
 
+def _torchrun(*args: str) -> list[str]:
+    return [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "rlhf_rm.cli", "train", *args]
+
+
+@pytest.mark.slow
+def test_torchrun_two_processes_resume_after_sigkill(tiny_encoder_dir, tmp_path):
+    """Two CPU processes (gloo, DDP): every rank writes its random state into the checkpoint and
+    both resume from it after the whole job is killed, to the uninterrupted job's weights."""
+    data = write_pairs(tmp_path / "p.jsonl")
+    common = [f"model={tiny_encoder_dir}", f"train_data={data}", "max_length=48", "max_response_tokens=24",
+              "lora.r=4", "lora.alpha=8", "batch_size=4", "learning_rate=5e-3", "eval_fraction=0",
+              "progress=false", "max_steps=10", "save_steps=2", "seed=4", "lora.dropout=0.1",
+              "disable_dropout=false"]
+    ref = subprocess.run(_torchrun(*common, f"output_dir={tmp_path / 'ref'}"), env=ENV, cwd=REPO,
+                         capture_output=True, text=True)
+    assert ref.returncode == 0, ref.stderr[-3000:]
+    out = tmp_path / "killed"
+    job = subprocess.Popen(_torchrun(*common, f"output_dir={out}"), env=ENV, cwd=REPO, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while time.time() < deadline and not list((out / "checkpoints").glob("step-00000[4-8]")):
+        time.sleep(0.05)
+    os.killpg(job.pid, signal.SIGKILL)  # the launcher and both ranks at once
+    job.wait()
+    assert not (out / "adapter_model.safetensors").exists(), "the job finished before it was killed"
+    ckpt = sorted((out / "checkpoints").glob("step-*"))[-1]
+    assert {"random_states_0.pkl", "random_states_1.pkl", "model.safetensors", "optimizer.bin"} <= {
+        p.name for p in ckpt.iterdir()}
+    resumed = subprocess.run(_torchrun(*common, f"output_dir={out}", "resume=true"), env=ENV, cwd=REPO,
+                             capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "resumed from" in resumed.stderr
+    a, b = _weights(tmp_path / "ref"), _weights(out)
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.allclose(a[k], b[k], atol=1e-6), k
+
+
 def test_listwise_chinese_ranked_lists_train(tiny_decoder_dir, tmp_path):
     import gzip
 
