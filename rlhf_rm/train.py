@@ -73,6 +73,12 @@ class TrainConfig:
     lr_scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"] = "linear"
     max_grad_norm: float = 1.0
     center_rewards_coef: float = 0.0
+    # reply length (issue 14): lc_bt adds a learned beta * log(reply tokens) to the pairwise logit
+    # during training and drops it at inference (rlhf_rm.losses.length_controlled_pairwise_loss)
+    length_debias: Literal["none", "lc_bt"] = "none"
+    # this fraction of the pairwise training examples gets one more pair: its chosen reply against a
+    # synthetic broken copy (rlhf_rm.data.augment); the dev split is never augmented
+    augment_negatives: float = 0.0
     group_by_length: bool = True
     # bookkeeping
     eval_steps: int = 0  # 0: evaluate at the end only
@@ -156,6 +162,8 @@ def train(cfg: TrainConfig) -> TrainResult:
         **final, "eval_examples": len(data.eval), "train_examples": len(data.train), "steps": done.step,
         "skipped_rows": len(data.bad), "truncated": truncated, "train_eval_overlap": data.overlap,
     }
+    rm.contract.length_debias = cfg.length_debias  # the score is the head alone: the length term is dropped
+    rm.contract.length_beta = None if run.length_beta is None else float(run.length_beta.detach())
     if main:
         rm.model = run.inner
         _save_final(rm, out)
@@ -195,6 +203,7 @@ class _Run:
     optimizer: Any
     scheduler: Any
     params: list[torch.nn.Parameter]
+    length_beta: torch.nn.Parameter | None  # length_debias=lc_bt: the learned length coefficient
     encoded: list[EncodedExample]
     batch_size: int  # examples per optimizer step over all processes (shrunk when data are scarce)
     per_epoch: int  # optimizer steps per epoch
@@ -208,7 +217,9 @@ def _prepare(cfg: TrainConfig, accelerator, rm: RewardModel, encoded: list[Encod
 
     main, world = accelerator.is_main_process, accelerator.num_processes
     params = [p for p in rm.model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    length_beta = torch.nn.Parameter(torch.zeros((), device=rm.device)) if cfg.length_debias == "lc_bt" else None
+    groups = [{"params": params}] + ([{"params": [length_beta], "weight_decay": 0.0}] if length_beta is not None else [])
+    optimizer = torch.optim.AdamW(groups, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     batch_size = effective_batch_size(cfg.batch_size, len(encoded), world * cfg.gradient_accumulation_steps)
     if batch_size != cfg.batch_size:
         log_main(f"warning: only {len(encoded)} training examples; batch_size {cfg.batch_size} -> {batch_size}", main)
@@ -218,8 +229,8 @@ def _prepare(cfg: TrainConfig, accelerator, rm: RewardModel, encoded: list[Encod
     # whose wrapper would step it once per process
     scheduler = get_scheduler(cfg.lr_scheduler, optimizer, int(cfg.warmup_ratio * total_steps), total_steps)
     model, optimizer = accelerator.prepare(rm.model, optimizer)
-    return _Run(cfg, accelerator, rm, model, accelerator.unwrap_model(model), optimizer, scheduler, params, encoded,
-                batch_size, per_epoch, total_steps, Path(cfg.output_dir), main)
+    return _Run(cfg, accelerator, rm, model, accelerator.unwrap_model(model), optimizer, scheduler, params,
+                length_beta, encoded, batch_size, per_epoch, total_steps, Path(cfg.output_dir), main)
 
 
 @dataclass
@@ -244,6 +255,8 @@ def _resume(run: _Run) -> _Progress:
         return _Progress()
     saved, loop_state = load_checkpoint(run.accelerator, ckpt)
     run.scheduler.load_state_dict(loop_state["scheduler"])
+    if run.length_beta is not None:
+        run.length_beta.data.fill_(loop_state.get("length_beta") or 0.0)
     log_main(f"resumed from {ckpt} at step {saved['step']}", run.main)
     return _Progress(saved["step"], saved.get("best_accuracy"), saved.get("best_step"))
 
@@ -266,6 +279,8 @@ def _train_steps(run: _Run, eval_ex: list, progress: _Progress) -> _Progress:
         loss, stats = _optimizer_step(run, batches[k])
         progress.step, progress.seen = step, progress.seen + run.batch_size
         record = log.step(step, loss, stats, run.scheduler.get_last_lr()[0], time.time() - t_loop)
+        if run.length_beta is not None:
+            record["rm/length_beta"] = float(run.length_beta.detach())
         # 2. evaluate on the dev split; a better accuracy is the new best
         improved = False
         if eval_ex and (step % eval_every == 0 or step == run.total_steps):
@@ -302,12 +317,15 @@ def _optimizer_step(run: _Run, indices: list[int]) -> tuple[float, dict[str, flo
         sync = m == len(micro) - 1
         with (accelerator.no_sync(run.model) if not sync else contextlib.nullcontext()):
             scores = model_scores(run.model, run.rm, part)
-            loss, s = batch_loss(scores, part, cfg.center_rewards_coef)
+            loss, s = batch_loss(scores, part, cfg.center_rewards_coef, run.length_beta)
             loss = loss * (len(part) / len(mine))
             accelerator.backward(loss)
         loss_sum += float(loss.detach())
         for key in stats:
             stats[key] += s.get(key, 0.0)
+    if run.length_beta is not None and accelerator.num_processes > 1:  # not in the model: DDP leaves it alone
+        grad = run.length_beta.grad if run.length_beta.grad is not None else torch.zeros_like(run.length_beta)
+        run.length_beta.grad = accelerator.reduce(grad, reduction="mean")
     if cfg.max_grad_norm > 0:
         accelerator.clip_grad_norm_(run.params, cfg.max_grad_norm)
     run.optimizer.step()
@@ -318,7 +336,8 @@ def _optimizer_step(run: _Run, indices: list[int]) -> tuple[float, dict[str, flo
 
 def _checkpoint(run: _Run, progress: _Progress) -> None:
     """Every rank calls this: accelerate saves the (possibly sharded) model and optimizer state."""
-    save_checkpoint(run.accelerator, run.out, progress.step, {"scheduler": run.scheduler.state_dict()},
+    beta = None if run.length_beta is None else float(run.length_beta.detach())
+    save_checkpoint(run.accelerator, run.out, progress.step, {"scheduler": run.scheduler.state_dict(), "length_beta": beta},
                     {"best_accuracy": progress.best_accuracy, "best_step": progress.best_step},
                     Retention(keep_last=1, best_step=progress.best_step))
 

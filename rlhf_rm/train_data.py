@@ -20,6 +20,7 @@ class DataSettings(Protocol):
     on_bad_row: str
     on_duplicate: str
     seed: int
+    augment_negatives: float
 
 
 def log_main(msg: str, main: bool = True) -> None:
@@ -62,6 +63,13 @@ def load_train_eval(cfg: DataSettings, main: bool = True) -> TrainData:
     overlap = find_overlap(train_ex, eval_ex) if eval_ex else 0
     if overlap:
         log_main(f"warning: {overlap} eval examples also occur in the training data", main)
+    if cfg.augment_negatives:  # synthetic negatives for training only: the dev split measures the model
+        from rlhf_rm.data.augment import augment_examples
+
+        n_real = len(train_ex)
+        train_ex = augment_examples(train_ex, cfg.augment_negatives, cfg.seed)
+        log_main(f"augment_negatives={cfg.augment_negatives}: {len(train_ex) - n_real} synthetic-negative pairs "
+                 "added to the training examples (none to the dev split)", main)
     return TrainData(train_ex, eval_ex, bad, train.layouts, overlap, duplicates)
 
 

@@ -14,7 +14,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import REPO, shared_path, write_pairs
+from conftest import LEARNABLE, REPO, shared_path, write_pairs
 from rlhf_rm.config import load_config
 from rlhf_rm.model import RewardModel
 from rlhf_rm.train import TrainConfig, train
@@ -258,3 +258,30 @@ def test_fp16_autocast_on_cpu_is_refused_with_a_sentence(tiny_encoder_dir, tmp_p
     data = write_pairs(tmp_path / "p.jsonl")
     with pytest.raises(ValueError, match="mixed_precision=fp16 needs a CUDA GPU"):
         train(_tiny(tiny_encoder_dir, tmp_path / "o", data, "max_steps=1", "mixed_precision=fp16"))
+
+
+def test_length_controlled_bt_learns_beta_and_scores_without_it(tiny_encoder_dir, tmp_path):
+    """length_debias=lc_bt: every chosen reply here is the longer one, so the learned length term
+    takes some of that preference (beta > 0); the saved contract says so, and the score (saved,
+    loaded, exported) is the head alone."""
+    rows = [(p, c, r) for p, c, r in LEARNABLE if len(c) > len(r)]
+    data = write_pairs(tmp_path / "p.jsonl", rows, repeat=4)
+    cfg = _tiny(tiny_encoder_dir, tmp_path / "o", data, "max_steps=12", "length_debias=lc_bt", "eval_data=" + str(data))
+    train(cfg)
+    log = [json.loads(x) for x in (tmp_path / "o" / "train_log.jsonl").read_text().splitlines()]
+    rm = RewardModel.load(tmp_path / "o")
+    assert rm.contract.length_debias == "lc_bt" and rm.contract.length_beta > 0
+    assert log[-1]["rm/length_beta"] == pytest.approx(rm.contract.length_beta)
+    prompts, replies = [r[0] for r in rows], [r[1] for r in rows]
+    rm.export(tmp_path / "plain")
+    exported = RewardModel.load(tmp_path / "plain")
+    assert exported.contract.length_debias == "lc_bt"
+    assert exported.score(prompts, replies) == pytest.approx(rm.score(prompts, replies), abs=1e-4)
+
+
+def test_augment_negatives_adds_training_pairs_only(tiny_encoder_dir, tmp_path):
+    data = write_pairs(tmp_path / "p.jsonl")
+    cfg = _tiny(tiny_encoder_dir, tmp_path / "o", data, "max_steps=2", "augment_negatives=0.5", "eval_data=" + str(data))
+    result = train(cfg)
+    n = len(LEARNABLE)
+    assert (result.train_examples, result.eval_examples) == (n + round(0.5 * n), n)
