@@ -198,16 +198,21 @@ def step_ppo(out: Path, rm_dir: Path, policy_dir: Path, train_prompts: list[str]
 
 
 def step_rm_report(out: Path, rm_dir: Path, heldout_file: Path) -> tuple[dict[str, Any], bool]:
-    config = {"rm": step_key(rm_dir), "data": heldout_file.read_text(encoding="utf-8")}
+    config = {"rm": step_key(rm_dir), "data": heldout_file.read_text(encoding="utf-8"), "checks": ["shuffle"]}
 
     def run() -> dict[str, Any]:
+        from rlhf_rm.data import load_examples
         from rlhf_rm.evaluate import evaluate
+        from rlhf_rm.evaluate.coherence import shuffle_preference
         from rlhf_rm.reward import RewardFunction
 
-        report = evaluate({"reward_model": RewardFunction.from_pretrained(str(rm_dir))}, [str(heldout_file)],
-                          report_dir=str(out), progress=False)
+        reward = RewardFunction.from_pretrained(str(rm_dir))
+        report = evaluate({"reward_model": reward}, [str(heldout_file)], report_dir=str(out), progress=False)
         entry = next(iter(report["datasets"].values()))
-        return {"accuracy": entry["accuracy"], "ece": entry.get("calibration/ece"), "ci95": entry.get("ci95")}
+        # coherence: each held-out chosen reply against the same reply with its words shuffled
+        shuffle = shuffle_preference(reward, load_examples(str(heldout_file)).examples, seed=SEED)
+        return {"accuracy": entry["accuracy"], "ece": entry.get("calibration/ece"), "ci95": entry.get("ci95"),
+                "shuffle_preference": shuffle["shuffle_preference"], "shuffle_pairs": shuffle["pairs"]}
 
     return cached_step(out, config, run)
 
@@ -273,11 +278,12 @@ def run_quickstart(output_dir: str = "quickstart_out", policy: str | None = None
     heldout_file = write_pairs_file(heldout_ex, out / "report" / "heldout_pairs.jsonl")
     rep, _ = step_rm_report(out / "report" / "reward_model", out / "reward_model", heldout_file)
     write_report(out, rm, rr, ppo, rep)
-    summary = {"rm/heldout_accuracy": rm["heldout_accuracy"], "rerank/gain": rr["gain"],
-               "ppo/reward_gain": ppo["reward_gain"], "seconds": round(time.time() - t0, 1)}
+    summary = {"rm/heldout_accuracy": rm["heldout_accuracy"], "rm/shuffle_preference": rep["shuffle_preference"],
+               "rerank/gain": rr["gain"], "ppo/reward_gain": ppo["reward_gain"], "seconds": round(time.time() - t0, 1)}
     write_json_atomic(out / "summary.json", summary)
     say(f"    report: {out / 'report' / 'report.md'}\n")
     say(f"rm/heldout_accuracy={summary['rm/heldout_accuracy']:.4f}")
+    say(f"rm/shuffle_preference={summary['rm/shuffle_preference']:.4f}")
     say(f"rerank/gain={summary['rerank/gain']:.4f}")
     say(f"ppo/reward_gain={summary['ppo/reward_gain']:.4f}")
     say(f"quickstart/seconds={summary['seconds']:.0f}")
@@ -299,7 +305,9 @@ def write_report(out: Path, rm: dict, rr: dict, ppo: dict, rep: dict) -> None:
         "## 1. Reward model", "",
         f"MiniLM-L6 + LoRA trained on {rm['train_pairs']} bundled preference pairs. Held-out accuracy "
         f"(pairs whose prompts were never trained on): **{rep['accuracy']:.3f}** "
-        f"(95% CI {_ci(rep['ci95'])}), expected calibration error {rep['ece']:.3f}.", "",
+        f"(95% CI {_ci(rep['ci95'])}), expected calibration error {rep['ece']:.3f}. It prefers a held-out "
+        f"chosen reply to the same reply with its words shuffled in **{rep['shuffle_preference']:.3f}** of "
+        f"{rep['shuffle_pairs']} cases (a reward of length or vocabulary alone scores 0).", "",
         "![calibration](reward_model/calibration.png) ![margins](reward_model/margins.png) "
         "![length bias](reward_model/length_bias.png)", "",
         "Full evaluation: [reward_model/report.md](reward_model/report.md)", "",

@@ -130,3 +130,21 @@ def test_augment_examples_adds_one_negative_per_chosen_example():
     assert augment_examples(examples, 0.0, seed=0) == examples
     with pytest.raises(ValueError, match="augment_negatives must be a fraction"):
         augment_examples(examples, 1.5, seed=0)
+
+
+def test_shuffle_preference_with_known_rewards():
+    from rlhf_rm.evaluate.coherence import shuffle_preference
+
+    examples = [*_pairs(6), _pairs(1)[0], Example([{"role": "user", "content": "hi"}], ["Hello", "x"])]  # a repeat, a one-word reply
+    originals = {ex.responses[0] for ex in examples}
+
+    def reads(prompts, completions):  # knows the original replies
+        return [float(c in originals) for c in completions]
+
+    def by_length(prompts, completions):  # a shuffled copy has the same length: ties lose
+        return [float(len(c)) for c in completions]
+
+    assert shuffle_preference(reads, examples) == {"shuffle_preference": 1.0, "pairs": 6}
+    assert shuffle_preference(by_length, examples) == {"shuffle_preference": 0.0, "pairs": 6}
+    empty = shuffle_preference(reads, [Example([{"role": "user", "content": "rate"}], ["fine"], score=1.0)])
+    assert empty["pairs"] == 0 and empty["shuffle_preference"] != empty["shuffle_preference"]  # NaN
