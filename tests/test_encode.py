@@ -62,6 +62,21 @@ def test_truncation_sides_follow_the_contract(prompt_side, reply_side, tiny_deco
     assert RewardModel(rm.model, tok, loaded).encode([LONG_PROMPT], [LONG_REPLY]) == [enc]
 
 
+def test_training_and_an_export_encode_by_the_saved_sides(tiny_decoder_dir, tmp_path):
+    from rlhf_rm.batching import encode_examples
+    from rlhf_rm.data import Example
+
+    rm = _build(tiny_decoder_dir, prompt_truncation="right", response_truncation="left")
+    expected = rm.encode([LONG_PROMPT, LONG_PROMPT], [LONG_REPLY, "no"])
+    example = Example(prompt=[{"role": "user", "content": LONG_PROMPT}], responses=[LONG_REPLY, "no"])
+    (encoded,), truncated = encode_examples(rm, [example])
+    assert encoded.replies == expected and truncated == 1
+    rm.export(tmp_path / "plain")
+    exported = RewardModel.load(tmp_path / "plain")
+    assert (exported.contract.prompt_truncation, exported.contract.response_truncation) == ("right", "left")
+    assert exported.encode([LONG_PROMPT, LONG_PROMPT], [LONG_REPLY, "no"]) == expected
+
+
 def test_a_contract_saved_without_truncation_sides_keeps_the_prompt_end_and_reply_start(tiny_decoder_dir, tmp_path):
     rm = _build(tiny_decoder_dir)
     old = dataclasses.asdict(rm.contract)

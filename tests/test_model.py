@@ -186,3 +186,9 @@ def test_length_debiased_contract_survives_save_load_and_export(tiny_encoder_dir
     path.write_text(path.read_text().replace('"lc_bt"', '"odin"'))
     with pytest.raises(ValueError, match="contract field 'length_debias' is 'odin'"):
         RewardModel.load(tmp_path / "rm")
+
+
+def test_a_quantized_base_without_lora_is_refused_before_loading(tiny_decoder_dir):
+    settings = ModelSettings(name_or_path=str(tiny_decoder_dir), quantization="4bit", lora=LoraSettings(enabled=False))
+    with pytest.raises(ValueError, match="quantized base cannot be fully fine-tuned"):
+        build_reward_model(settings)
