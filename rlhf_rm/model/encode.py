@@ -5,11 +5,13 @@ back) builds its inputs through :func:`encode_pairs`, so a score is reproduced f
 :class:`Contract` alone.
 
 Over-long text is cut by characters *before* it is tokenized: a 4 MB prompt would otherwise be
-tokenized whole (about a million tokens, and a gigabyte of tokenizer memory) only for truncation to
-keep a few hundred tokens. The cut keeps the side the contract keeps and
-:data:`CHARS_PER_TOKEN` characters per token the contract can hold (plus :data:`CUT_SLACK_TOKENS`),
-and it is widened until the kept characters hold that many tokens, so the tokens that survive
-truncation are those of the whole text (see :func:`tokenize_cut`).
+tokenized whole (about a million tokens and ~750 MB of tokenizer memory) only for truncation to
+keep a few hundred. The cut keeps the side the contract keeps, :data:`CHARS_PER_TOKEN` characters
+for each token the contract can hold plus :data:`CUT_SLACK_TOKENS`, and widens until those
+characters hold that many tokens (see :func:`tokenize_cut`). The tokens that survive truncation are
+then those of the whole text whenever tokenization is local -- a cut changes only the tokens of the
+word it splits, as with every pre-tokenizer that splits at spaces and punctuation. (A single
+"word" of thousands of characters, such as a run of one character, may tokenize differently.)
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ import torch
 
 from rlhf_rm.contract import Contract, Message
 
-# No token of normal text spans more characters than this on average over a window of hundreds of
-# tokens: English BPE and WordPiece average ~4-5 characters a token, code ~3, Chinese ~1-1.5; the
-# longest vocabulary entries (GPT-2: 66 characters of '=' or '-'; MiniLM's WordPiece: 18) are rare.
-# Text that averages more (rulers of '=', long runs of spaces) is still exact: the cut widens.
+# Normal text averages far fewer characters a token than this over any window of hundreds of tokens:
+# English BPE and WordPiece ~4-5, code ~3, Chinese ~1-1.5; the longest vocabulary entries (GPT-2:
+# 66 characters of '=' or '-'; MiniLM's WordPiece: 18) are rare. Text that averages more (rulers of
+# '=', long runs of spaces) gets a wider cut: the cut is widened until it holds enough tokens.
 CHARS_PER_TOKEN = 16
 # Tokens at the cut may tokenize differently from the whole text (a word cut in two): the cut keeps
 # this many tokens beyond what the contract can hold, so none of those tokens survives truncation.
