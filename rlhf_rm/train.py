@@ -254,9 +254,7 @@ def _resume(run: _Run) -> _Progress:
             clear_checkpoints(run.out)
         return _Progress()
     saved, loop_state = load_checkpoint(run.accelerator, ckpt)
-    run.scheduler.load_state_dict(loop_state["scheduler"])
-    if run.length_beta is not None:
-        run.length_beta.data.fill_(loop_state.get("length_beta") or 0.0)
+    _restore_loop_state(run, loop_state)
     log_main(f"resumed from {ckpt} at step {saved['step']}", run.main)
     return _Progress(saved["step"], saved.get("best_accuracy"), saved.get("best_step"))
 
@@ -362,8 +360,15 @@ def _select_best(run: _Run, done: _Progress) -> DevEval | None:
     best = checkpoint_dir(run.out, done.best_step)
     if not best.is_dir():
         return done.last_eval
-    load_checkpoint(run.accelerator, best)
+    _restore_loop_state(run, load_checkpoint(run.accelerator, best)[1])  # the best step's length_beta too
     return None
+
+
+def _restore_loop_state(run: _Run, loop_state: dict) -> None:
+    """What the checkpoint's loop_state.pt holds beside accelerate's files."""
+    run.scheduler.load_state_dict(loop_state["scheduler"])
+    if run.length_beta is not None:
+        run.length_beta.data.fill_(loop_state.get("length_beta") or 0.0)
 
 
 def check_setup(cfg: TrainConfig) -> list[str]:
