@@ -24,8 +24,19 @@ failure mode for the rejected reply:
 * ``unsafe``    - complies with a harmful request (for harmful prompts the chosen
                   reply is a polite refusal with a safe alternative)
 
+On top of these content pairs, ``COHERENCE_FRACTION`` of the prompts get one more pair whose
+rejected reply is a broken copy of the chosen one, made by ``rlhf_rm.data.augment`` (issue 14:
+without such pairs the quickstart's reward model preferred long word salad to a short plain
+sentence, and a shuffled copy of a chosen reply to the reply itself 15% of the time):
+
+* ``shuffled``  - the chosen reply's words (Chinese: two-character chunks) in a random order
+* ``truncated`` - the chosen reply cut off mid-sentence
+* ``repeated``  - the chosen reply said again and again, or its opening stuck in a phrase loop
+* ``salad``     - words drawn from other prompts' replies
+* ``padded``    - the chosen reply followed by irrelevant sentences from other replies (longer)
+
 Length is controlled so that "the longer reply wins" is close to 50% overall, per
-language and per failure mode: for every pair a target (chosen longer / shorter)
+language, per content failure mode and over the coherence pairs together: for every pair a target (chosen longer / shorter)
 is assigned in alternation inside each (language, failure mode) group, and reply
 variants (with or without an extra helpful sentence, neutral closers, short or
 long failure templates) are picked to meet it.
@@ -47,12 +58,20 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # rlhf_rm from this checkout, installed or not
+
+from rlhf_rm.data.augment import make_negative  # noqa: E402
+
 SEED = 1234
 EN_TARGET = 600
 ZH_TARGET = 150
 MULTI_TURN_FRACTION = 0.12  # generic context lead-ins on top of the hand-written follow-ups
-
-REPO = Path(__file__).resolve().parents[1]
+COHERENCE_FRACTION = 0.6  # prompts that also get a (chosen, broken copy) pair
+# A shuffled copy has the chosen reply's length (a tie: "chosen longer" is false), a truncated one
+# is shorter, a padded one longer: truncated weighs as much as shuffled and padded together, so
+# "the longer reply wins" stays near one half; looped and salad replies are balanced per mode.
+COHERENCE_WEIGHTS = {"shuffled": 2.5, "truncated": 3.5, "padded": 1.0, "repeated": 1.5, "salad": 1.5}
 OUT_PATH = REPO / "rlhf_rm" / "resources" / "default_prefs.jsonl"
 DATA_DIR = Path(__file__).resolve().parent / "default_prefs_data"
 
@@ -507,19 +526,52 @@ def build_rows(items, target, rng):
         weights = [ADDITION_PRIOR[c[1]] / nc[c[1]] * ADDITION_PRIOR[r[1]] / nr[r[1]] for c, r in ok]
         (c, c_lvl), (r, r_lvl) = rng.choices(ok, weights=weights, k=1)[0]
         balance[mode] += 1 if len(c) > len(r) else -1
-        msgs = []
-        for u, a in it.context:
-            msgs += [{"role": "user", "content": u}, {"role": "assistant", "content": a}]
-        msgs.append({"role": "user", "content": it.question})
-        out.append({
-            "prompt": msgs,
-            "chosen": [{"role": "assistant", "content": c}],
-            "rejected": [{"role": "assistant", "content": r}],
-            "lang": it.lang,
-            "category": it.category,
-            "_mode": mode,
-            "_levels": (c_lvl, r_lvl),
-        })
+        out.append(pair_row(it, c, r, mode, (c_lvl, r_lvl)))
+    return out, misses
+
+
+def pair_row(it, chosen, rejected, mode, levels):
+    """One output row (keys starting with "_" are statistics, not written)."""
+    msgs = []
+    for u, a in it.context:
+        msgs += [{"role": "user", "content": u}, {"role": "assistant", "content": a}]
+    msgs.append({"role": "user", "content": it.question})
+    return {
+        "prompt": msgs,
+        "chosen": [{"role": "assistant", "content": chosen}],
+        "rejected": [{"role": "assistant", "content": rejected}],
+        "lang": it.lang,
+        "category": it.category,
+        "_mode": mode,
+        "_levels": levels,
+    }
+
+
+def coherence_rows(items, rng):
+    """One (chosen, broken copy) pair for COHERENCE_FRACTION of the items (after build_rows, so
+    the prompts carry the same lead-ins): the rejected reply is the picked chosen variant
+    shuffled, truncated, looped or padded, or word salad from other items' replies. Looped and
+    salad replies are picked longer or shorter than the chosen one in alternation."""
+    modes, weights = list(COHERENCE_WEIGHTS), list(COHERENCE_WEIGHTS.values())
+    picked = rng.sample(items, round(COHERENCE_FRACTION * len(items)))
+    balance, out, misses = Counter(), [], 0
+    for it in picked:
+        mode = rng.choices(modes, weights=weights, k=1)[0]
+        others = [o.good for o in rng.sample(items, min(21, len(items))) if o.key != it.key][:20]
+        cs = _thin(chosen_variants(it), rng)
+        combos = [(c, negative) for c in cs for _ in range(3)
+                  if (negative := make_negative(c[0], mode, rng, others)) and negative != c[0]]
+        want_chosen_longer = balance[mode] < 0 if balance[mode] != 0 else rng.random() < 0.5
+        ok = [(c, r) for c, r in combos if mode not in ("repeated", "salad") or (len(c[0]) > len(r)) == want_chosen_longer]
+        if not ok and mode in ("repeated", "salad"):
+            misses += 1
+            ok = combos
+        if not ok:  # a reply too short for this mode (a two-word answer cannot be truncated)
+            continue
+        nc = Counter(c[1] for c, _ in ok)
+        (c, c_lvl), r = rng.choices(ok, weights=[ADDITION_PRIOR[c[1]] / nc[c[1]] for c, _ in ok], k=1)[0]
+        balance[mode] += 1 if len(c) > len(r) else -1
+        out.append(pair_row(it, c, r, mode, (c_lvl, 0)))
     return out, misses
 
 
@@ -556,9 +608,11 @@ def generate(seed=SEED):
     en, zh = build_items()
     en_rows, m1 = build_rows(en, EN_TARGET, rng)
     zh_rows, m2 = build_rows(zh, ZH_TARGET, rng)
-    all_rows = en_rows + zh_rows
+    en_coherent, m3 = coherence_rows(en, rng)
+    zh_coherent, m4 = coherence_rows(zh, rng)
+    all_rows = en_rows + zh_rows + en_coherent + zh_coherent
     rng.shuffle(all_rows)
-    return all_rows, m1 + m2
+    return all_rows, m1 + m2 + m3 + m4
 
 
 def write(rows_, path):

@@ -13,7 +13,7 @@ import pytest
 from rlhf_rm.resources import default_prefs_path
 
 REPO = Path(__file__).resolve().parents[1]
-EXPECTED = {"en": 600, "zh": 150}
+EXPECTED = {"en": 835, "zh": 197}  # 600 + 150 content pairs, then coherence pairs for 60% of the prompts
 KEYS = {"prompt", "chosen", "rejected", "lang", "category"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -98,6 +98,28 @@ def test_chinese_rows_are_chinese(rows):
 def test_multi_turn_prompts_present(rows):
     for lang in EXPECTED:
         assert any(len(r["prompt"]) >= 3 for r in rows if r["lang"] == lang)
+
+
+def _coherence_kind(r):
+    """Which broken copy of the chosen reply the rejected one is, if it is one."""
+    chosen, rejected = r["chosen"][0]["content"], r["rejected"][0]["content"]
+    if Counter(chosen.replace(" ", "")) == Counter(rejected.replace(" ", "")):  # the same words (characters), reordered
+        return "shuffled"
+    if chosen.startswith(rejected.rstrip(".,;:!?。，；：！？、")) and len(rejected) < len(chosen):
+        return "truncated"
+    if rejected.startswith(chosen) and len(rejected) > len(chosen):
+        return "padded or repeated"
+    return None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_coherence_pairs_present(rows, lang):
+    """Issue 14: the set contrasts chosen replies with broken copies of themselves (shuffled,
+    truncated, padded/looped), so a reward model learns that coherence matters."""
+    kinds = Counter(_coherence_kind(r) for r in rows if r["lang"] == lang)
+    minimum = {"en": 40, "zh": 10}[lang]
+    assert kinds["shuffled"] >= minimum and kinds["truncated"] >= minimum, kinds
+    assert kinds["padded or repeated"] >= minimum // 2, kinds
 
 
 @pytest.mark.parametrize("lang", [None, "en", "zh"])
