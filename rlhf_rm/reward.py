@@ -41,7 +41,8 @@ class Shaping:
     clip: (low, high) bounds applied last.
     length_penalty: subtracted per reply token (the first model's tokenizer, whole reply).
     truncation_penalty: subtracted when the reply was longer than the reward model's limit,
-        so its end was never scored (``Encoded.reply_truncated``; any model of an ensemble).
+        so part of it was never scored -- its end, or its start under the contract's
+        ``response_truncation='left'`` (``Encoded.reply_truncated``; any model of an ensemble).
     """
 
     normalize: bool = False
