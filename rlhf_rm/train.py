@@ -26,6 +26,7 @@ import torch
 from rlhf_rm.batching import EncodedExample, batch_loss, encode_examples, epoch_batches
 from rlhf_rm.checkpoint import Retention, checkpoint_dir, clear_checkpoints, latest_checkpoint, load_checkpoint
 from rlhf_rm.checkpoint import save_checkpoint
+from rlhf_rm.contract import PROMPT_TRUNCATION, RESPONSE_TRUNCATION
 from rlhf_rm.model import LoraSettings, ModelSettings, RewardModel, build_reward_model, sequence_scores
 from rlhf_rm.train_data import load_train_eval, log_main
 from rlhf_rm.train_eval import DevEval, TrainLog, evaluate_dev, final_dev_metrics, is_new_best
@@ -41,6 +42,10 @@ class TrainConfig:
     pooling: Literal["auto", "cls_pooler", "mean"] = "auto"  # mean: encoders read as sentence encoders
     max_length: int = 256
     max_response_tokens: int = 128
+    # the side an over-long text loses, saved in the contract ("left" drops the start, "right" the
+    # end); by default the prompt keeps its end (the latest turns) and the reply its start
+    prompt_truncation: Literal["left", "right"] = PROMPT_TRUNCATION
+    response_truncation: Literal["left", "right"] = RESPONSE_TRUNCATION
     prompt_template: str = "auto"
     append_eos: bool | None = None
     quantization: Literal["none", "4bit", "8bit"] = "none"
@@ -94,7 +99,8 @@ class TrainConfig:
     def model_settings(self) -> ModelSettings:
         return ModelSettings(
             name_or_path=self.model, architecture=self.architecture, pooling=self.pooling, max_length=self.max_length,
-            max_response_tokens=self.max_response_tokens, prompt_template=self.prompt_template,
+            max_response_tokens=self.max_response_tokens, prompt_truncation=self.prompt_truncation,
+            response_truncation=self.response_truncation, prompt_template=self.prompt_template,
             append_eos=self.append_eos, quantization=self.quantization, dtype=self.dtype,
             gradient_checkpointing=self.gradient_checkpointing, disable_dropout=self.disable_dropout,
             trust_remote_code=self.trust_remote_code,

@@ -285,3 +285,28 @@ def test_augment_negatives_adds_training_pairs_only(tiny_encoder_dir, tmp_path):
     result = train(cfg)
     n = len(LEARNABLE)
     assert (result.train_examples, result.eval_examples) == (n + round(0.5 * n), n)
+
+
+def test_truncation_sides_from_the_config_reach_the_contract_and_encode(tiny_encoder_dir, tmp_path):
+    """prompt_truncation=right keeps a long prompt's start, response_truncation=left a long reply's
+    end; both are written to rlhf_rm.json and the loaded model encodes by them."""
+    data = write_pairs(tmp_path / "p.jsonl")
+    train(_tiny(tiny_encoder_dir, tmp_path / "o", data, "max_steps=1", "prompt_truncation=right",
+                "response_truncation=left"))
+    saved = json.loads((tmp_path / "o" / "rlhf_rm.json").read_text())
+    assert (saved["prompt_truncation"], saved["response_truncation"]) == ("right", "left")
+    rm = RewardModel.load(tmp_path / "o")
+    prompt, reply = "start " + "filler " * 60 + "finish", "opening " + "middle " * 60 + "closing"
+    (enc,) = rm.encode([prompt], [reply])
+    words = rm.tokenizer.decode(enc.input_ids).split()
+    assert enc.truncated and enc.reply_truncated
+    assert "start" in words and "finish" not in words  # the prompt kept its start
+    assert "closing" in words and "opening" not in words  # the reply kept its end
+
+
+def test_an_unknown_truncation_side_in_the_config_names_the_key():
+    from rlhf_rm.config import ConfigError
+
+    with pytest.raises(ConfigError, match="response_truncation"):
+        load_config(TrainConfig, None, ["response_truncation=middle"])
+    assert (TrainConfig().prompt_truncation, TrainConfig().response_truncation) == ("left", "right")
