@@ -108,3 +108,12 @@ def write_pairs(path: Path, rows=LEARNABLE, repeat: int = 1) -> Path:
             for prompt, chosen, rejected in rows:
                 f.write(json.dumps({"prompt": prompt, "chosen": chosen, "rejected": rejected}) + "\n")
     return path
+
+
+@pytest.fixture(scope="session")
+def local_ray():
+    """One local Ray with 2 CPUs for every Ray test of the session (its start costs seconds)."""
+    from rlhf_rm.scale import ray_session
+
+    with ray_session(num_cpus=2):
+        yield

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import random
-import threading
 
 import httpx
 import pytest
-from helpers_reward import PROMPTS, REPLIES, tiny_rm
+from helpers_reward import tiny_rm
+from serve_checks import check_bad_requests, check_concurrent_clients
 
 from rlhf_rm.reward import RewardFunction
 from rlhf_rm.serve import ServerThread, ServeSettings, create_app, free_port
@@ -41,69 +40,14 @@ def test_defaults_bind_loopback_with_a_16_mib_limit():
 
 def test_concurrent_clients_get_the_in_process_scores(server, rf):
     running, _ = server
-    prompts, replies = PROMPTS[::2], REPLIES[::2]  # string prompts: /get_reward splits plain texts
-    queries = [p + r for p, r in zip(prompts, replies)]
-    expected_query = rf(prompts, replies)
-    expected_score = rf(PROMPTS, REPLIES)
-    failures, done = [], []
-
-    def one_request(http: httpx.Client, rng: random.Random) -> bool:
-        if rng.random() < 0.5:  # OpenRLHF's protocol
-            idx = rng.sample(range(len(queries)), rng.randint(1, len(queries)))
-            r = http.post("/get_reward", json={"query": [queries[i] for i in idx], "prompts": [prompts[i] for i in idx]})
-            body = r.json()
-            return (r.status_code == 200 and body["extra_logs"] == {} and body["scores"] == pytest.approx(body["rewards"])
-                    and body["rewards"] == pytest.approx([expected_query[i] for i in idx], abs=1e-5))
-        idx = rng.sample(range(len(PROMPTS)), rng.randint(1, len(PROMPTS)))
-        r = http.post("/score", json={"prompts": [PROMPTS[i] for i in idx], "completions": [REPLIES[i] for i in idx]})
-        return r.status_code == 200 and r.json()["rewards"] == pytest.approx([expected_score[i] for i in idx], abs=1e-5)
-
-    def client(seed: int) -> None:
-        rng = random.Random(seed)
-        with httpx.Client(base_url=running.url, headers=AUTH, timeout=30) as http:
-            for _ in range(50):
-                try:
-                    if not one_request(http, rng):
-                        failures.append(seed)
-                except Exception as err:  # noqa: BLE001
-                    failures.append(repr(err))
-                done.append(seed)
-
-    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert failures == [] and len(done) == 16 * 50
+    check_concurrent_clients(running.url, rf, AUTH)
     stats = httpx.get(f"{running.url}/metrics", headers=AUTH).json()
     assert stats["requests"] >= 800 and stats["mean_batch_requests"] > 1.0  # concurrent requests shared batches
 
 
 def test_bad_requests_get_4xx_json_and_the_server_keeps_serving(server, rf):
     running, _ = server
-    good = {"prompts": ["Hi"], "completions": ["Hello!"]}
-    expected = rf(["Hi"], ["Hello!"])
-    with httpx.Client(base_url=running.url, headers=AUTH, timeout=30) as http:
-        cases = [
-            (http.post("/score", content=b"{not json", headers={"Content-Type": "application/json"}), 400),
-            (http.post("/score", json={"prompts": ["Hi"]}), 422),
-            (http.post("/score", json={"prompts": ["Hi"], "completions": [3]}), 422),
-            (http.post("/score", json=[1, 2]), 422),
-            (http.post("/get_reward", json={"prompts": ["Hi"]}), 422),
-            (http.post("/get_reward", json={"query": ["Hello"], "prompts": ["Bye"]}), 422),
-            (http.post("/score", json={"prompts": ["x" * 5000], "completions": ["y"]}), 413),
-            (httpx.post(f"{running.url}/score", json=good), 401),
-            (httpx.post(f"{running.url}/score", json=good, headers={"Authorization": "Bearer wrong"}), 401),
-        ]
-        for response, status in cases:
-            assert response.status_code == status, response.text
-            assert isinstance(response.json()["error"], str)
-            ok = http.post("/score", json=good)  # still serving after each bad request
-            assert ok.status_code == 200 and ok.json()["rewards"] == pytest.approx(expected, abs=1e-5)
-        # a body without Content-Length (chunked) is cut off at the limit too
-        chunked = http.post("/score", content=iter([b'{"prompts": ["', b"x" * 5000, b'"], "completions": ["y"]}']))
-        assert chunked.status_code == 413
-    assert httpx.get(f"{running.url}/health").status_code == 200  # health needs no token
+    check_bad_requests(running.url, rf, AUTH)
 
 
 def test_get_reward_without_prompts_scores_the_query_as_a_reply(server, rf):

@@ -6,6 +6,7 @@ import argparse
 import os
 import time
 
+from rlhf_rm.cli import scale
 from rlhf_rm.cli.common import write_jsonl
 
 
@@ -32,20 +33,28 @@ def _clip(text: str) -> tuple[float, float]:
     raise argparse.ArgumentTypeError(f"expected C or LOW,HIGH with LOW <= HIGH, got {text!r}")
 
 
+def _reward_kwargs(args: argparse.Namespace) -> dict:
+    """``RewardFunction.from_pretrained``'s arguments (Ray's workers load the model from them)."""
+    return dict(
+        path_or_paths=args.model, device=args.device, dtype=args.dtype, batch_size=args.batch_size,
+        normalize=args.normalize, clip=args.clip, length_penalty=args.length_penalty,
+        truncation_penalty=args.truncation_penalty, ensemble=args.ensemble, ensemble_k=args.ensemble_k,
+    )
+
+
 def _reward_fn(args: argparse.Namespace):
     from rlhf_rm.reward import RewardFunction
 
-    return RewardFunction.from_pretrained(
-        args.model, device=args.device, dtype=args.dtype, batch_size=args.batch_size, normalize=args.normalize,
-        clip=args.clip, length_penalty=args.length_penalty, truncation_penalty=args.truncation_penalty,
-        ensemble=args.ensemble, ensemble_k=args.ensemble_k,
-    )
+    return RewardFunction.from_pretrained(**_reward_kwargs(args))
 
 
 # ---- score ----------------------------------------------------------------------------------
 
 def cmd_score(args: argparse.Namespace) -> int:
     from rlhf_rm.scoring import add_rewards, read_scoring_rows
+
+    if args.ray:
+        return scale.score_on_ray(args, _reward_kwargs(args))
 
     rows, bad_rows = read_scoring_rows(args.input, args.on_bad_row)
     _print_skipped(bad_rows)
@@ -80,6 +89,8 @@ def cmd_rerank(args: argparse.Namespace) -> int:
         raise ValueError("pass either --candidates, or --policy with --prompts, not both")
     if args.top_k is not None and args.sft_output is None:
         raise ValueError("--top-k selects replies for --sft-output FILE; pass that too")
+    if args.ray:
+        return scale.rerank_on_ray(args, _reward_kwargs(args))
     rf = _reward_fn(args)
     start = time.perf_counter()
     if args.candidates is not None:
@@ -116,9 +127,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     token = args.token or os.environ.get("RLHF_RM_TOKEN") or None
     settings = ServeSettings(args.host, args.port, token, args.max_body_bytes, args.max_batch, args.max_wait_ms,
                              args.raw_queries)
-    rf = _reward_fn(args)
     if args.host not in ("127.0.0.1", "localhost", "::1") and token is None:
         print(f"warning: serving on {args.host} without a token; anyone who reaches it can use it")
+    if args.ray:
+        return scale.serve_on_ray(args, _reward_kwargs(args), settings)
+    rf = _reward_fn(args)
     print(f"serving {rf.__name__} on http://{args.host}:{args.port} (POST /get_reward, POST /score, GET /health)")
     serve(rf, settings, log_level=args.log_level)
     return 0
@@ -128,9 +141,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("score", help="score (prompt, response) rows of a file with a reward model")
     _add_reward_args(p)
     p.add_argument("--input", required=True, help="JSONL/JSON/CSV/Parquet: prompt + response rows, or preference data")
-    p.add_argument("--output", required=True, help="JSONL: each row with its reward")
+    p.add_argument("--output", required=True, help="JSONL: each row with its reward (--ray: a folder of shards)")
     p.add_argument("--on-bad-row", default="error", choices=["error", "skip"],
                    help="preference data: stop at bad rows (listed), or skip and list them")
+    p.add_argument("--output-format", default="jsonl", choices=["jsonl", "parquet"], help="--ray: the shards' format")
+    scale.add_ray_args(p, "actor")
     p.set_defaults(run=cmd_score)
 
     p = sub.add_parser("rerank", help="best-of-n: sample n replies per prompt (or read candidates), keep the best")
@@ -149,6 +164,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stop-token-id", type=int, action="append", help="extra stop token id (repeatable)")
     p.add_argument("--prompts-per-batch", type=int, default=8, help="prompts per generate call")
     p.add_argument("--seed", type=int, default=0)
+    scale.add_ray_args(p, "actor")
     p.set_defaults(run=cmd_rerank)
 
     p = sub.add_parser("serve", help="HTTP reward server (OpenRLHF /get_reward, /score, /health)")
@@ -163,4 +179,5 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="/get_reward: score the texts as sent instead of parsing the policy's chat markup "
                         "(ChatML, Llama-3, Gemma, [INST], Phi-3, Human:/Assistant:) into messages")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    scale.add_ray_args(p, "replica")
     p.set_defaults(run=cmd_serve)

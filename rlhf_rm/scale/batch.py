@@ -96,6 +96,7 @@ def _read(spec: str, reader: Callable, kwargs: dict[str, Any], pool: ActorPool):
     The dataset also holds the bad rows' records: the actors skip them (a filter task between
     them would wait for a CPU that the actors hold)."""
     import ray.data
+    from ray.data.expressions import col
 
     from rlhf_rm.data.read import local_files
 
@@ -106,7 +107,7 @@ def _read(spec: str, reader: Callable, kwargs: dict[str, Any], pool: ActorPool):
     parsed = ray.data.from_items(items, override_num_blocks=len(items)).flat_map(
         _read_shard, fn_kwargs={"reader": reader, "kwargs": kwargs}, num_cpus=min(pool.num_cpus, 1.0)
     ).repartition(target_num_rows_per_block=pool.rows_per_batch).materialize()  # blocks for every actor
-    problems = sorted(parsed.filter(expr="kind != 'row'").take_all(), key=lambda r: (r["shard"], r["pos"]))
+    problems = sorted(parsed.filter(expr=col("kind") != "row").take_all(), key=lambda r: (r["shard"], r["pos"]))
     errors = [p for p in problems if p["kind"] != "bad"]
     if errors:  # as the one-process reader stops: at the first file's error, with its type
         raise (DataError if errors[0]["kind"] == "DataError" else ValueError)(errors[0]["text"])
