@@ -1,0 +1,125 @@
+"""Ray scale-out: scoring throughput of 1 and 2 Ray Data actors against the in-process
+RewardFunction on the same pairs, and the Ray Serve server's requests/s with 1 vs 2 replicas.
+
+    python bench/ray_scaling.py [--pairs 600] [--rounds 2]
+
+The reward model is MiniLM-L6 built with the rlhf_rm contract (as in score_vs_pipeline.py);
+the pairs are HH-RLHF (helpful-base) (prompt, chosen) pairs from ../shared, written as 4 JSONL
+shards of prompt + response rows. Both sides do the whole command's work: load the model, read
+the rows, score, write JSONL. In-process: `rlhf-rm score` (torch with all cores); Ray: `score
+--ray` on a local Ray started once, 1 actor holding every core, then 2 actors with one core
+each (the same hardware split two ways). Keys:
+
+    ray_overhead        1-actor throughput / in-process throughput (higher is better; 1 = no cost)
+    ray_scaling_2_vs_1  2-actor throughput / 1-actor throughput (on one 2-core machine at most ~1:
+                        the same cores; on a cluster each actor brings its own node's cores)
+    ray_serve_rps_1 / ray_serve_rps_2, ray_serve_scaling_2_vs_1
+                        requests/s of the Ray Serve server under 16 clients (one pair a request,
+                        serve_load.py's client), 1 replica with every core vs 2 with one each
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from score_vs_pipeline import SHARED, build_reward_model  # noqa: E402
+from serve_load import load, pairs  # noqa: E402
+
+CORES = os.cpu_count() or 2
+
+
+def hh_pairs(n: int) -> list[tuple[str, str]]:
+    from rlhf_rm.data import load_examples
+
+    examples = load_examples(str(SHARED / "data" / "hh-rlhf" / "helpful-base.jsonl.gz"), on_bad_row="skip").examples
+    return [(e.prompt, e.responses[0]) for e in examples[:n]]
+
+
+def write_shards(folder: Path, data: list[tuple], shards: int = 4) -> None:
+    folder.mkdir(parents=True)
+    for s in range(shards):
+        with open(folder / f"part-{s}.jsonl", "w", encoding="utf-8") as f:
+            for prompt, reply in data[s::shards]:
+                f.write(json.dumps({"prompt": prompt, "response": reply}, ensure_ascii=False) + "\n")
+
+
+def in_process(model: str, shards: Path, out: Path) -> float:
+    """Seconds for the one-process command's work: load, read, score, write."""
+    import torch
+
+    from rlhf_rm.reward import RewardFunction
+    from rlhf_rm.scoring import add_rewards, read_scoring_rows
+
+    torch.set_num_threads(CORES)
+    start = time.perf_counter()
+    rf = RewardFunction.from_pretrained(model)
+    rows, _ = read_scoring_rows(str(shards))
+    add_rewards(rf, rows)
+    with open(out, "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    return time.perf_counter() - start
+
+
+def on_ray(model: str, shards: Path, out: Path, actors: int) -> float:
+    from rlhf_rm.scale.batch import ActorPool, score_files
+
+    pool = ActorPool(num_actors=actors, num_cpus=CORES / actors, rows_per_batch=128)
+    start = time.perf_counter()
+    score_files(str(shards), str(out), {"path_or_paths": model}, pool)
+    return time.perf_counter() - start
+
+
+def serve_rps(model: str, replicas: int, port: int, data: list[tuple[str, str]]) -> float:
+    from rlhf_rm.scale.serve import Replicas, deploy, undeploy
+    from rlhf_rm.serve import ServeSettings
+
+    deploy({"path_or_paths": model}, ServeSettings(port=port), Replicas(num_replicas=replicas, num_cpus=CORES / replicas))
+    try:
+        asyncio.run(load(port, 16, data))  # warm-up
+        seconds, latencies = asyncio.run(load(port, 16, data))
+    finally:
+        undeploy()  # frees the cores: an update would start the new replicas before stopping the old
+    return len(latencies) / seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=600)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from rlhf_rm.scale import ray_session
+    from rlhf_rm.serve import free_port
+
+    with tempfile.TemporaryDirectory() as tmp, ray_session(num_cpus=CORES):
+        model, _ = build_reward_model(Path(tmp))
+        shards = Path(tmp) / "pairs"
+        write_shards(shards, hh_pairs(args.pairs))
+        times: dict[str, list[float]] = {"in_process": [], "ray_1": [], "ray_2": []}
+        for r in range(args.rounds):  # interleaved, so that a busy spell hits every side alike
+            times["in_process"].append(in_process(model, shards, Path(tmp) / f"one{r}.jsonl"))
+            times["ray_1"].append(on_ray(model, shards, Path(tmp) / f"ray1_{r}", 1))
+            times["ray_2"].append(on_ray(model, shards, Path(tmp) / f"ray2_{r}", 2))
+        rate = {k: args.pairs / statistics.median(v) for k, v in times.items()}
+        for k, v in times.items():
+            print(f"{k}_seconds={' / '.join(f'{t:.1f}' for t in v)} pairs_per_second={rate[k]:.1f}", flush=True)
+        print(f"ray_overhead={rate['ray_1'] / rate['in_process']:.2f}")
+        print(f"ray_scaling_2_vs_1={rate['ray_2'] / rate['ray_1']:.2f}", flush=True)
+        port, short = free_port(), pairs()
+        rps = {n: serve_rps(model, n, port, short) for n in (1, 2)}
+        print(f"ray_serve_rps_1={rps[1]:.1f} ray_serve_rps_2={rps[2]:.1f} "
+              f"ray_serve_scaling_2_vs_1={rps[2] / rps[1]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
