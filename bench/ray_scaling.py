@@ -10,7 +10,10 @@ the rows, score, write JSONL. In-process: `rlhf-rm score` (torch with all cores)
 --ray` on a local Ray started once, 1 actor holding every core, then 2 actors with one core
 each (the same hardware split two ways). Keys:
 
-    ray_overhead        1-actor throughput / in-process throughput (higher is better; 1 = no cost)
+    ray_overhead        1-actor scoring throughput / in-process scoring throughput (higher is better;
+                        1 = no cost); scoring time runs from the first batch to the last, as
+                        `rlhf-rm score` times it; the whole runs' seconds (Ray's start-up of actors
+                        that import torch and load the model, a fixed cost) are printed too
     ray_scaling_2_vs_1  2-actor throughput / 1-actor throughput (on one 2-core machine at most ~1:
                         the same cores; on a cluster each actor brings its own node's cores)
     ray_serve_rps_1 / ray_serve_rps_2, ray_serve_scaling_2_vs_1
@@ -52,8 +55,8 @@ def write_shards(folder: Path, data: list[tuple], shards: int = 4) -> None:
                 f.write(json.dumps({"prompt": prompt, "response": reply}, ensure_ascii=False) + "\n")
 
 
-def in_process(model: str, shards: Path, out: Path) -> float:
-    """Seconds for the one-process command's work: load, read, score, write."""
+def in_process(model: str, shards: Path, out: Path) -> tuple[float, float]:
+    """Seconds of scoring, and of the one-process command's whole work: load, read, score, write."""
     import torch
 
     from rlhf_rm.reward import RewardFunction
@@ -63,19 +66,22 @@ def in_process(model: str, shards: Path, out: Path) -> float:
     start = time.perf_counter()
     rf = RewardFunction.from_pretrained(model)
     rows, _ = read_scoring_rows(str(shards))
+    scoring = time.perf_counter()
     add_rewards(rf, rows)
+    scoring = time.perf_counter() - scoring
     with open(out, "w", encoding="utf-8") as f:
         f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    return time.perf_counter() - start
+    return scoring, time.perf_counter() - start
 
 
-def on_ray(model: str, shards: Path, out: Path, actors: int) -> float:
+def on_ray(model: str, shards: Path, out: Path, actors: int) -> tuple[float, float]:
+    """Seconds of scoring (the actors' first batch start to last batch end), and of the whole run
+    (reading, starting actors that import torch and load the model, scoring, writing)."""
     from rlhf_rm.scale.batch import ActorPool, score_files
 
     pool = ActorPool(num_actors=actors, num_cpus=CORES / actors, rows_per_batch=128)
-    start = time.perf_counter()
-    score_files(str(shards), str(out), {"path_or_paths": model}, pool)
-    return time.perf_counter() - start
+    summary = score_files(str(shards), str(out), {"path_or_paths": model}, pool)
+    return summary.scoring_seconds, summary.seconds
 
 
 def serve_rps(model: str, replicas: int, port: int, data: list[tuple[str, str]]) -> float:
@@ -104,14 +110,15 @@ def main() -> int:
         model, _ = build_reward_model(Path(tmp))
         shards = Path(tmp) / "pairs"
         write_shards(shards, hh_pairs(args.pairs))
-        times: dict[str, list[float]] = {"in_process": [], "ray_1": [], "ray_2": []}
+        times: dict[str, list[tuple[float, float]]] = {"in_process": [], "ray_1": [], "ray_2": []}
         for r in range(args.rounds):  # interleaved, so that a busy spell hits every side alike
             times["in_process"].append(in_process(model, shards, Path(tmp) / f"one{r}.jsonl"))
             times["ray_1"].append(on_ray(model, shards, Path(tmp) / f"ray1_{r}", 1))
             times["ray_2"].append(on_ray(model, shards, Path(tmp) / f"ray2_{r}", 2))
-        rate = {k: args.pairs / statistics.median(v) for k, v in times.items()}
+        rate = {k: args.pairs / statistics.median(s for s, _ in v) for k, v in times.items()}
         for k, v in times.items():
-            print(f"{k}_seconds={' / '.join(f'{t:.1f}' for t in v)} pairs_per_second={rate[k]:.1f}", flush=True)
+            print(f"{k}: scoring_seconds={' / '.join(f'{s:.1f}' for s, _ in v)} pairs_per_second={rate[k]:.1f} "
+                  f"whole_run_seconds={' / '.join(f'{t:.1f}' for _, t in v)}", flush=True)
         print(f"ray_overhead={rate['ray_1'] / rate['in_process']:.2f}")
         print(f"ray_scaling_2_vs_1={rate['ray_2'] / rate['ray_1']:.2f}", flush=True)
         port, short = free_port(), pairs()

@@ -43,7 +43,8 @@ def score_on_ray(args: argparse.Namespace, reward_kwargs: dict) -> int:
         for bad in s.bad_rows:
             print(f"  {bad}")
     print(f"scored {s.rows} replies from {args.input} with {args.num_actors} Ray actors; wrote shards to {args.output}/")
-    print(f"rm/mean_reward={s.mean_reward:.4f} replies_per_second={s.rows / max(s.seconds, 1e-9):.1f} "
+    # as the one-process command: replies per second of scoring; seconds of the whole run
+    print(f"rm/mean_reward={s.mean_reward:.4f} replies_per_second={s.rows / max(s.scoring_seconds, 1e-9):.1f} "
           f"seconds={s.seconds:.1f}")
     return 0
 

@@ -55,7 +55,8 @@ class Summary:
     mean_reward: float
     mean_score: float
     bad_rows: list[BadRow]
-    seconds: float
+    seconds: float  # the whole run: reading, starting the actors, loading the model, scoring, writing
+    scoring_seconds: float  # from the first batch's start to the last one's end, across the actors
 
 
 # ---- 1. read ----------------------------------------------------------------------------------
@@ -131,9 +132,11 @@ class _Scorer:
     def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
         from rlhf_rm.scoring import add_rewards
 
+        started = time.time()  # wall clock: comparable across actors and nodes
         rows = [json.loads(text) for text, kind in zip(batch["text"], batch["kind"]) if kind == "row"]
         rewards = add_rewards(self.reward_fn, rows)  # the one-process command's columns
-        return {"line": [json.dumps(r, ensure_ascii=False) for r in rows], "reward": rewards}
+        return {"line": [json.dumps(r, ensure_ascii=False) for r in rows], "reward": rewards,
+                **_span(started, len(rows))}
 
 
 class _Reranker(_Scorer):
@@ -146,6 +149,7 @@ class _Reranker(_Scorer):
     def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
         from rlhf_rm.rerank import best_of_n, sft_records
 
+        started = time.time()
         items = [json.loads(text) for text, kind in zip(batch["text"], batch["kind"]) if kind == "row"]
         results = best_of_n(self.reward_fn, [i["prompt"] for i in items], candidates=[i["candidates"] for i in items])
         return {
@@ -155,7 +159,23 @@ class _Reranker(_Scorer):
             "best_score": [r.best_score for r in results],
             "score_sum": [sum(c.score for c in r.candidates) for r in results],
             "candidates": [len(r.candidates) for r in results],
+            **_span(started, len(results)),
         }
+
+
+def _span(started: float, rows: int) -> dict[str, list[float]]:
+    """Each row of a batch carries the batch's start and end time, for the run's scoring time."""
+    return {"started": [started] * rows, "finished": [time.time()] * rows}
+
+
+def _sums(scored, columns: tuple[str, ...]) -> tuple[dict[str, float], float]:
+    """Sums of ``columns`` and the seconds from the first batch's start to the last one's end, in
+    one pass over the scored rows."""
+    from ray.data.aggregate import Max, Min, Sum
+
+    out = scored.aggregate(*(Sum(c, alias_name=c) for c in columns), Min("started", alias_name="started"),
+                           Max("finished", alias_name="finished"))
+    return out, out["finished"] - out["started"]
 
 
 def _map(rows, actor: type, pool: ActorPool, **actor_kwargs: Any):
@@ -216,8 +236,11 @@ def score_files(spec: str, output: str, reward_kwargs: dict[str, Any], pool: Act
     scored = _map(rows, _Scorer, pool, reward_kwargs=reward_kwargs)
     _write(scored, "line", output, file_format)
     n = scored.count()
-    mean = scored.sum("reward") / n if n else 0.0
-    return Summary(n, n, mean, mean, bad_rows, time.perf_counter() - start)
+    if not n:
+        return Summary(0, 0, 0.0, 0.0, bad_rows, time.perf_counter() - start, 0.0)
+    sums, scoring = _sums(scored, ("reward",))
+    mean = sums["reward"] / n
+    return Summary(n, n, mean, mean, bad_rows, time.perf_counter() - start, scoring)
 
 
 def rerank_files(spec: str, output: str, reward_kwargs: dict[str, Any], pool: ActorPool = ActorPool(),
@@ -235,10 +258,8 @@ def rerank_files(spec: str, output: str, reward_kwargs: dict[str, Any], pool: Ac
         _write(reranked, "sft", sft_output, "jsonl")
     prompts = reranked.count()
     if not prompts:
-        return Summary(0, 0, 0.0, 0.0, [], time.perf_counter() - start)
-    from ray.data.aggregate import Sum
-
-    sums = reranked.aggregate(*(Sum(c, alias_name=c) for c in ("candidates", "best_score", "score_sum")))  # one pass
+        return Summary(0, 0, 0.0, 0.0, [], time.perf_counter() - start, 0.0)
+    sums, scoring = _sums(reranked, ("candidates", "best_score", "score_sum"))
     candidates = int(sums["candidates"])
     best, mean = sums["best_score"] / prompts, sums["score_sum"] / candidates
-    return Summary(prompts, candidates, best, mean, [], time.perf_counter() - start)
+    return Summary(prompts, candidates, best, mean, [], time.perf_counter() - start, scoring)
