@@ -107,9 +107,11 @@ def step_policy(out: Path) -> tuple[dict[str, Any], bool]:
     from rlhf_rm.pretrain import PretrainConfig, pretrain
 
     # English transcripts only: the MiniLM reward model reads English, and a byte-level BPE this
-    # small spends its capacity badly on a second script
+    # small spends its capacity badly on a second script. Chosen replies only (the SFT stage of
+    # RLHF): the bundled set's rejected replies include deliberately broken ones (shuffled words,
+    # loops, word salad), and a policy pretrained on them would sample them.
     text_file = out.parent / "policy_text.jsonl"
-    write_pairs_file(bundled_english(), text_file)
+    write_chosen_file(bundled_english(), text_file)
     cfg = load_config(PretrainConfig, None, [
         "model=new", f"data={text_file}", f"output_dir={out}", "max_length=128", "batch_size=32",
         "learning_rate=2e-3", "num_epochs=12", "seed=0", "progress=true",
@@ -223,6 +225,21 @@ def bundled_english() -> list:
     """English examples of the training split (held-out prompts stay unseen by the policy too)."""
     train_ex, _ = bundled_split()
     return [ex for ex in train_ex if all(m["content"].isascii() for m in ex.prompt)]
+
+
+def write_chosen_file(examples, path: Path) -> Path:
+    """Each example's prompt with its chosen reply, once, as pointwise rows (text for pretraining)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    seen: set[str] = set()
+    with open(path, "w", encoding="utf-8") as f:
+        for ex in examples:
+            key = json.dumps([ex.prompt, ex.responses[0]])
+            if key in seen:  # a synthetic pair repeats its original's prompt and chosen reply
+                continue
+            seen.add(key)
+            f.write(json.dumps({"prompt": ex.prompt, "response": ex.responses[0], "score": 1.0},
+                               ensure_ascii=False) + "\n")
+    return path
 
 
 def write_pairs_file(examples, path: Path) -> Path:

@@ -3,6 +3,8 @@ and what its reward model learns from the bundled set."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rlhf_rm.quickstart import cached_step, step_key
@@ -49,3 +51,19 @@ def test_quickstart_reward_model_reads_word_order(tmp_path):
     assert check["pairs"] >= 100
     assert check["shuffle_preference"] >= 0.95, check
     assert result["heldout_accuracy"] >= 0.85, result
+
+
+def test_policy_text_holds_each_chosen_reply_once_and_no_rejected_reply(tmp_path):
+    """The quickstart's policy is pretrained on chosen replies only: the bundled set's rejected
+    replies include synthetic broken ones (shuffled words, loops, salad) it must not learn to write."""
+    from rlhf_rm.quickstart import bundled_english, write_chosen_file
+
+    examples = bundled_english()
+    rows = [json.loads(line) for line in write_chosen_file(examples, tmp_path / "t.jsonl").open()]
+    replies = [r["response"] for r in rows]
+    chosen = {ex.responses[0] for ex in examples}
+    rejected_only = {ex.responses[1] for ex in examples} - chosen
+    assert set(replies) == chosen
+    assert not rejected_only & set(replies)
+    assert len({json.dumps([r["prompt"], r["response"]]) for r in rows}) == len(rows)
+    assert len(rows) < len(examples)  # synthetic pairs repeat their original's chosen reply
