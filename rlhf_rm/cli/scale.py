@@ -67,8 +67,12 @@ def rerank_on_ray(args: argparse.Namespace, reward_kwargs: dict) -> int:
 
 
 def serve_on_ray(args: argparse.Namespace, reward_kwargs: dict, settings) -> int:
-    """Deploy, then wait; Ctrl-C removes the application (and stops a Ray started here)."""
+    """Deploy, then wait; Ctrl-C (or SIGTERM) removes the application (and stops a Ray started here)."""
+    import signal
+
     from rlhf_rm.scale import ray_session
+
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop: the same clean shutdown
 
     if args.replicas is not None and (args.min_replicas is not None or args.max_replicas is not None):
         raise ValueError("pass either --replicas N, or --min-replicas A --max-replicas B, not both")
@@ -87,3 +91,7 @@ def serve_on_ray(args: argparse.Namespace, reward_kwargs: dict, settings) -> int
                 time.sleep(3600)
         finally:
             undeploy(stop_serve=local)
+
+
+def _interrupt(signum: int, frame) -> None:
+    raise KeyboardInterrupt
