@@ -6,7 +6,7 @@ import argparse
 import os
 import time
 
-from rlhf_rm.cli import scale
+from rlhf_rm.cli.scale import add_ray_args, rerank_on_ray, score_on_ray, serve_on_ray
 from rlhf_rm.cli.common import write_jsonl
 
 
@@ -54,7 +54,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from rlhf_rm.scoring import add_rewards, read_scoring_rows
 
     if args.ray:
-        return scale.score_on_ray(args, _reward_kwargs(args))
+        return score_on_ray(args, _reward_kwargs(args))
 
     rows, bad_rows = read_scoring_rows(args.input, args.on_bad_row)
     _print_skipped(bad_rows)
@@ -90,7 +90,7 @@ def cmd_rerank(args: argparse.Namespace) -> int:
     if args.top_k is not None and args.sft_output is None:
         raise ValueError("--top-k selects replies for --sft-output FILE; pass that too")
     if args.ray:
-        return scale.rerank_on_ray(args, _reward_kwargs(args))
+        return rerank_on_ray(args, _reward_kwargs(args))
     rf = _reward_fn(args)
     start = time.perf_counter()
     if args.candidates is not None:
@@ -130,7 +130,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1") and token is None:
         print(f"warning: serving on {args.host} without a token; anyone who reaches it can use it")
     if args.ray:
-        return scale.serve_on_ray(args, _reward_kwargs(args), settings)
+        return serve_on_ray(args, _reward_kwargs(args), settings)
     rf = _reward_fn(args)
     print(f"serving {rf.__name__} on http://{args.host}:{args.port} (POST /get_reward, POST /score, GET /health)")
     serve(rf, settings, log_level=args.log_level)
@@ -145,7 +145,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--on-bad-row", default="error", choices=["error", "skip"],
                    help="preference data: stop at bad rows (listed), or skip and list them")
     p.add_argument("--output-format", default="jsonl", choices=["jsonl", "parquet"], help="--ray: the shards' format")
-    scale.add_ray_args(p, "actor")
+    add_ray_args(p, "actor")
     p.set_defaults(run=cmd_score)
 
     p = sub.add_parser("rerank", help="best-of-n: sample n replies per prompt (or read candidates), keep the best")
@@ -164,7 +164,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stop-token-id", type=int, action="append", help="extra stop token id (repeatable)")
     p.add_argument("--prompts-per-batch", type=int, default=8, help="prompts per generate call")
     p.add_argument("--seed", type=int, default=0)
-    scale.add_ray_args(p, "actor")
+    add_ray_args(p, "actor")
     p.set_defaults(run=cmd_rerank)
 
     p = sub.add_parser("serve", help="HTTP reward server (OpenRLHF /get_reward, /score, /health)")
@@ -179,5 +179,5 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="/get_reward: score the texts as sent instead of parsing the policy's chat markup "
                         "(ChatML, Llama-3, Gemma, [INST], Phi-3, Human:/Assistant:) into messages")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    scale.add_ray_args(p, "replica")
+    add_ray_args(p, "replica")
     p.set_defaults(run=cmd_serve)
