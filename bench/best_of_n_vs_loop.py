@@ -44,7 +44,8 @@ def main() -> int:
     from transformers import AutoModelForCausalLM, AutoTokenizer, BertConfig, BertForSequenceClassification
 
     from rlhf_rm.model import ModelSettings, build_reward_model
-    from rlhf_rm.rerank import Sampling, best_of_n
+    from rlhf_rm.policy import Sampling
+    from rlhf_rm.rerank import best_of_n
     from rlhf_rm.reward import RewardFunction
 
     policy = AutoModelForCausalLM.from_pretrained(STORIES).eval()

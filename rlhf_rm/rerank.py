@@ -19,11 +19,9 @@ from typing import Any
 
 from rlhf_rm.contract import Message
 from rlhf_rm.model import as_messages
-from rlhf_rm.policy import (REPLY_KEYS, Prompt, Sampling, load_policy, prompt_rows, prompt_value, read_prompts,
-                            sample_replies)
+from rlhf_rm.policy import REPLY_KEYS, Prompt, Sampling, prompt_rows, prompt_value, sample_replies
 
-__all__ = ["Candidate", "Reranked", "Sampling", "best_of_n", "load_policy", "read_candidates", "read_prompts",
-           "sft_records"]
+__all__ = ["Candidate", "Reranked", "best_of_n", "read_candidates", "sft_records"]
 
 Reward = Callable[..., list[float]]
 

@@ -81,7 +81,8 @@ def _print_skipped(bad_rows: list) -> None:
 def cmd_rerank(args: argparse.Namespace) -> int:
     import torch
 
-    from rlhf_rm.rerank import Sampling, best_of_n, load_policy, read_candidates, read_prompts, sft_records
+    from rlhf_rm.policy import Sampling, load_policy, read_prompts
+    from rlhf_rm.rerank import best_of_n, read_candidates, sft_records
 
     if args.candidates is None and (args.policy is None or args.prompts is None):
         raise ValueError("rerank needs --candidates FILE, or --policy LM with --prompts FILE")
