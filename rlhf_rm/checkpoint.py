@@ -55,7 +55,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)  # only there when the write or the rename failed
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def write_json_atomic(path: str | Path, data: Any) -> None:
@@ -63,7 +63,7 @@ def write_json_atomic(path: str | Path, data: Any) -> None:
     write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make a rename inside ``folder`` durable (POSIX; other systems cannot open a folder)."""
     if os.name != "posix":
         return
@@ -80,8 +80,8 @@ def _fsync_tree(folder: Path) -> None:
             with path.open("rb") as f:
                 os.fsync(f.fileno())
         else:
-            _fsync_dir(path)
-    _fsync_dir(folder)
+            fsync_dir(path)
+    fsync_dir(folder)
 
 
 # ---- checkpoint folders --------------------------------------------------------------------
@@ -141,7 +141,7 @@ def save_checkpoint(accelerator, output_dir: str | Path, step: int, loop_state: 
         _fsync_tree(tmp)
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         _prune(Path(output_dir), retention)
     accelerator.wait_for_everyone()
     return final

@@ -9,6 +9,7 @@ each annotator at the next unlabeled item.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -17,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from rlhf_rm.annotate.items import Item
+from rlhf_rm.checkpoint import fsync_dir
 from rlhf_rm.data.annotations import resolve
 
 
@@ -73,7 +75,8 @@ class AnnotationStore:
         self._lock = threading.Lock()
         self._rows = _read_repairing(self.path)
         self._file = open(self.path, "a", encoding="utf-8")
-        _fsync_dir(self.path.parent)
+        with contextlib.suppress(OSError):  # a folder that cannot be fsync'd must not stop labeling
+            fsync_dir(self.path.parent)  # the new file's directory entry survives a crash too
         self._ids = {row["judgement_id"]: row for _, row in self._rows if isinstance(row.get("judgement_id"), str)}
         self._reindex()
 
@@ -167,17 +170,3 @@ def _read_repairing(path: Path) -> list[tuple[int, dict]]:
         if isinstance(row, dict):
             rows.append((number, row))
     return rows
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a newly created file's directory entry durable too (POSIX; a no-op elsewhere)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
