@@ -13,7 +13,8 @@ from typing import Sequence
 
 import torch
 
-from rlhf_rm.losses import label_loss, length_controlled_pairwise_loss, mse_loss, pairwise_loss, plackett_luce_loss
+from rlhf_rm.losses import (fit_length_coefficient, label_loss, length_controlled_pairwise_loss, length_correlation, mse_loss, pairwise_loss,
+                            plackett_luce_loss)
 from rlhf_rm.model import Encoded, RewardModel
 
 # Pointwise rating labels -> target probability of "good" for the cross-entropy loss.
@@ -84,13 +85,15 @@ def epoch_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int
 
 
 def batch_loss(scores: torch.Tensor, batch: Sequence[EncodedExample], center_coef: float = 0.0,
-               length_beta: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, float]]:
+               length_beta: torch.Tensor | None = None,
+               length_corr_coef: float = 0.0) -> tuple[torch.Tensor, dict[str, float]]:
     """The batch's loss: each example contributes its kind's loss, weighted by example count.
 
     Pairwise examples use Bradley-Terry (with margin / centering), length-controlled by the
     learned scalar ``length_beta`` when one is given (the pair's accuracy counts the scores
     alone, as inference reads them); lists of more than two replies use Plackett-Luce; pointwise
-    ratings use MSE (scores) or BCE (labels).
+    ratings use MSE (scores) or BCE (labels). ``length_corr_coef`` adds that multiple of the
+    absolute correlation of the batch's rewards with log reply length (ODIN's decorrelation term).
     """
     device = scores.device
     offsets, pos = [], 0
@@ -132,4 +135,19 @@ def batch_loss(scores: torch.Tensor, batch: Sequence[EncodedExample], center_coe
             terms.append((fn(s, t), len(idx)))
     total = sum(n for _, n in terms)
     loss = sum(term * (n / total) for term, n in terms)
+    if length_corr_coef:
+        tokens = torch.tensor([r.reply_tokens for ex in batch for r in ex.replies], device=device)
+        corr = length_correlation(scores, tokens)
+        loss = loss + length_corr_coef * corr.abs()
+        stats["length_corr"] = float(corr.detach())
     return loss, stats
+
+
+def length_only_beta(encoded: Sequence[EncodedExample]) -> float:
+    """How much reply length alone explains the pairwise preferences: the length-only Bradley-Terry
+    fit (:func:`rlhf_rm.losses.fit_length_coefficient`) over the two-reply examples; 0 without any."""
+    pairs = [ex.replies for ex in encoded if len(ex.replies) == 2 and ex.kind != "pointwise"]
+    if not pairs:
+        return 0.0
+    return fit_length_coefficient(torch.tensor([c.reply_tokens for c, _ in pairs]),
+                                  torch.tensor([r.reply_tokens for _, r in pairs]))

@@ -65,6 +65,45 @@ def length_controlled_pairwise_loss(
     return pairwise_loss(chosen, rejected, shifted, center_coef)
 
 
+def fit_length_coefficient(chosen_tokens: torch.Tensor, rejected_tokens: torch.Tensor, iterations: int = 50) -> float:
+    """The length-only Bradley-Terry fit: the ``beta`` that maximises
+    ``sum log sigmoid(beta * (f(len_c) - f(len_r)))`` over the pairs (Newton's method on a 1-D
+    concave likelihood), i.e. how much of the preference reply length alone explains. Used to
+    start lc_bt's ``beta`` where length already explains what it can, so the reward learns the
+    residual from the first step. Bounded to [-10, 10] (data where length always wins).
+
+    Shape: chosen_tokens, rejected_tokens (N,) -> float.
+    """
+    x = (length_feature(chosen_tokens) - length_feature(rejected_tokens)).to(torch.float64)
+    beta = 0.0
+    for _ in range(iterations):
+        p = torch.sigmoid(beta * x)
+        curvature = float((p * (1 - p) * x * x).sum())
+        if curvature <= 1e-12:
+            break
+        step = float(((1 - p) * x).sum()) / curvature
+        beta = max(-10.0, min(10.0, beta + step))
+        if abs(step) < 1e-9:
+            break
+    return beta
+
+
+def length_correlation(scores: torch.Tensor, reply_tokens: torch.Tensor) -> torch.Tensor:
+    """Pearson correlation of rewards with :func:`length_feature` over one batch's replies: the
+    quantity ODIN (Chen et al. 2024) drives towards zero so the reward stops tracking length.
+    Zero when either side is constant (fewer than two distinct values).
+
+    Shape: scores, reply_tokens (N,) -> scalar.
+    """
+    s = scores.to(torch.float32)
+    f = length_feature(reply_tokens).to(s.device)
+    s, f = s - s.mean(), f - f.mean()
+    denom = torch.sqrt((s * s).sum() * (f * f).sum())
+    if float(denom) < 1e-12:
+        return s.sum() * 0.0
+    return (s * f).sum() / denom
+
+
 def plackett_luce_loss(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Plackett-Luce negative log-likelihood of rankings, averaged over groups.
 

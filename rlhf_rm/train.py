@@ -23,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from rlhf_rm.batching import EncodedExample, batch_loss, encode_examples, epoch_batches
+from rlhf_rm.batching import EncodedExample, batch_loss, encode_examples, epoch_batches, length_only_beta
 from rlhf_rm.checkpoint import Retention, checkpoint_dir, clear_checkpoints, latest_checkpoint, load_checkpoint
 from rlhf_rm.checkpoint import save_checkpoint
 from rlhf_rm.contract import PROMPT_TRUNCATION, RESPONSE_TRUNCATION
@@ -81,6 +81,11 @@ class TrainConfig:
     # reply length (issue 14): lc_bt adds a learned beta * log(reply tokens) to the pairwise logit
     # during training and drops it at inference (rlhf_rm.losses.length_controlled_pairwise_loss)
     length_debias: Literal["none", "lc_bt"] = "none"
+    # lc_bt's beta starts at the length-only Bradley-Terry fit of the training pairs and learns at its
+    # own rate (one scalar: the model's learning rate would barely move it in one epoch)
+    length_beta_lr: float = 0.01
+    # ODIN's decorrelation term: this multiple of |corr(reward, log reply length)| over each batch
+    length_corr_coef: float = 0.0
     # this fraction of the pairwise training examples gets one more pair: its chosen reply against a
     # synthetic broken copy (rlhf_rm.data.augment); the dev split is never augmented
     augment_negatives: float = 0.0
@@ -191,6 +196,9 @@ def _accelerator(cfg: TrainConfig):
     AcceleratorState._reset_state()
     accelerator = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=cfg.mixed_precision)
     world = accelerator.num_processes
+    if cfg.length_corr_coef < 0 or cfg.length_beta_lr <= 0:
+        raise ValueError(f"length_corr_coef must be >= 0 (got {cfg.length_corr_coef}) and length_beta_lr > 0 "
+                         f"(got {cfg.length_beta_lr})")
     if cfg.batch_size % (world * cfg.gradient_accumulation_steps):
         raise ValueError(f"batch_size={cfg.batch_size} must be divisible by processes ({world}) x "
                          f"gradient_accumulation_steps ({cfg.gradient_accumulation_steps})")
@@ -223,8 +231,13 @@ def _prepare(cfg: TrainConfig, accelerator, rm: RewardModel, encoded: list[Encod
 
     main, world = accelerator.is_main_process, accelerator.num_processes
     params = [p for p in rm.model.parameters() if p.requires_grad]
-    length_beta = torch.nn.Parameter(torch.zeros((), device=rm.device)) if cfg.length_debias == "lc_bt" else None
-    groups = [{"params": params}] + ([{"params": [length_beta], "weight_decay": 0.0}] if length_beta is not None else [])
+    length_beta = None  # lc_bt: a learned scalar, started at the length-only fit of the training pairs
+    if cfg.length_debias == "lc_bt":
+        length_beta = torch.nn.Parameter(torch.tensor(length_only_beta(encoded), device=rm.device))
+        log_main(f"length_debias=lc_bt: beta starts at {float(length_beta.detach()):.4f} (length-only fit)", main)
+    groups = [{"params": params}]
+    if length_beta is not None:
+        groups.append({"params": [length_beta], "weight_decay": 0.0, "lr": cfg.length_beta_lr})
     optimizer = torch.optim.AdamW(groups, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     batch_size = effective_batch_size(cfg.batch_size, len(encoded), world * cfg.gradient_accumulation_steps)
     if batch_size != cfg.batch_size:
@@ -321,7 +334,7 @@ def _optimizer_step(run: _Run, indices: list[int]) -> tuple[float, dict[str, flo
         sync = m == len(micro) - 1
         with (accelerator.no_sync(run.model) if not sync else contextlib.nullcontext()):
             scores = model_scores(run.model, run.rm, part)
-            loss, s = batch_loss(scores, part, cfg.center_rewards_coef, run.length_beta)
+            loss, s = batch_loss(scores, part, cfg.center_rewards_coef, run.length_beta, cfg.length_corr_coef)
             loss = loss * (len(part) / len(mine))
             accelerator.backward(loss)
         loss_sum += float(loss.detach())

@@ -3,8 +3,10 @@ import math
 import torch
 
 from rlhf_rm.losses import (
+    fit_length_coefficient,
     label_loss,
     length_controlled_pairwise_loss,
+    length_correlation,
     length_feature,
     mse_loss,
     pairwise_loss,
@@ -110,3 +112,42 @@ def test_batch_loss_applies_the_length_term_to_pairs():
     assert stats == {"correct": 1.0, "pairs": 2.0}  # accuracy reads the scores alone
     plain, _ = batch_loss(scores, batch)
     assert math.isclose(plain.item(), pairwise_loss(scores[[0, 2]], scores[[1, 3]]).item(), rel_tol=1e-6)
+
+
+def test_length_only_fit_recovers_a_known_beta_and_is_zero_without_a_length_signal():
+    gen = torch.Generator().manual_seed(0)
+    chosen = torch.randint(5, 300, (20000,), generator=gen)
+    rejected = torch.randint(5, 300, (20000,), generator=gen)
+    x = length_feature(chosen) - length_feature(rejected)
+    wins = torch.rand(20000, generator=gen) < torch.sigmoid(1.5 * x)  # the data's true beta is 1.5
+    c, r = torch.where(wins, chosen, rejected), torch.where(wins, rejected, chosen)
+    assert abs(fit_length_coefficient(c, r) - 1.5) < 0.05
+    # each pair also seen the other way round: length explains nothing
+    assert abs(fit_length_coefficient(torch.cat([c, r]), torch.cat([r, c]))) < 1e-6
+    assert fit_length_coefficient(torch.tensor([50, 60]), torch.tensor([5, 6])) == 10.0  # separable: bounded
+
+
+def test_length_correlation_is_pearson_on_log_length_and_zero_when_constant():
+    scores = torch.tensor([0.3, -1.2, 2.0, 0.1, 0.7])
+    tokens = torch.tensor([12, 3, 80, 10, 40])
+    expected = torch.corrcoef(torch.stack([scores, torch.log(tokens.float())]))[0, 1]
+    assert math.isclose(length_correlation(scores, tokens).item(), expected.item(), rel_tol=1e-5)
+    assert length_correlation(scores, torch.tensor([7, 7, 7, 7, 7])).item() == 0.0
+
+
+def test_batch_loss_adds_the_decorrelation_term():
+    from rlhf_rm.batching import EncodedExample, batch_loss, length_only_beta
+    from rlhf_rm.model import Encoded
+
+    batch = [EncodedExample([Encoded([1], None, False, reply_tokens=n) for n in pair], "pairwise")
+             for pair in ((30, 10), (5, 20), (40, 8))]
+    scores = torch.tensor([0.5, 0.2, -0.1, 0.3, 0.9, -0.4], requires_grad=True)
+    plain, _ = batch_loss(scores, batch)
+    loss, stats = batch_loss(scores, batch, length_corr_coef=0.5)
+    corr = length_correlation(scores, torch.tensor([30, 10, 5, 20, 40, 8]))
+    assert math.isclose(loss.item(), plain.item() + 0.5 * abs(corr.item()), rel_tol=1e-6)
+    assert math.isclose(stats["length_corr"], corr.item(), rel_tol=1e-6)
+    loss.backward()
+    assert scores.grad is not None and scores.grad.abs().sum() > 0
+    # two of three pairs prefer the longer reply: a positive length-only beta
+    assert length_only_beta(batch) > 0

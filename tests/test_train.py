@@ -310,3 +310,37 @@ def test_an_unknown_truncation_side_in_the_config_names_the_key():
     with pytest.raises(ConfigError, match="response_truncation"):
         load_config(TrainConfig, None, ["response_truncation=middle"])
     assert (TrainConfig().prompt_truncation, TrainConfig().response_truncation) == ("left", "right")
+
+
+def test_lc_bt_beta_starts_at_the_length_only_fit_and_has_its_own_learning_rate(tiny_encoder_dir, tmp_path):
+    """With a vanishing beta learning rate the saved beta is the length-only Bradley-Terry fit of
+    the encoded training pairs (3 of 4 prefer the longer reply here: beta > 0, not separable)."""
+    from rlhf_rm.batching import encode_examples, length_only_beta
+    from rlhf_rm.data import load_examples
+
+    longer = [(p, c, r) for p, c, r in LEARNABLE if len(c) > len(r)][:3]
+    shorter = [(p, r, c) for p, c, r in LEARNABLE if len(c) > len(r)][3:4]
+    data = write_pairs(tmp_path / "p.jsonl", longer + shorter, repeat=2)
+    cfg = _tiny(tiny_encoder_dir, tmp_path / "o", data, "max_steps=2", "length_debias=lc_bt", "length_beta_lr=1e-12",
+                "eval_data=" + str(data))
+    train(cfg)
+    rm = RewardModel.load(tmp_path / "o")
+    encoded, _ = encode_examples(rm, load_examples(str(data)).examples)
+    expected = length_only_beta(encoded)
+    assert 0 < expected < 10
+    assert rm.contract.length_beta == pytest.approx(expected, abs=1e-6)
+    # the default beta learning rate moves it within two steps
+    train(_tiny(tiny_encoder_dir, tmp_path / "o2", data, "max_steps=2", "length_debias=lc_bt", "eval_data=" + str(data)))
+    assert abs(RewardModel.load(tmp_path / "o2").contract.length_beta - expected) > 1e-4
+
+
+def test_length_decorrelation_term_changes_the_loss_and_is_checked(tiny_encoder_dir, tmp_path):
+    data = write_pairs(tmp_path / "p.jsonl")
+
+    def first_loss(out: str, *extra: str) -> float:
+        train(_tiny(tiny_encoder_dir, tmp_path / out, data, "max_steps=1", "logging_steps=1", *extra))
+        return json.loads((tmp_path / out / "train_log.jsonl").read_text().splitlines()[0])["rm/loss"]
+
+    assert first_loss("with", "length_corr_coef=1.0") > first_loss("without") + 1e-4
+    with pytest.raises(ValueError, match="length_corr_coef must be >= 0"):
+        train(_tiny(tiny_encoder_dir, tmp_path / "bad", data, "max_steps=1", "length_corr_coef=-1"))
