@@ -99,7 +99,7 @@ def length_correlation(scores: torch.Tensor, reply_tokens: torch.Tensor) -> torc
     f = length_feature(reply_tokens).to(s.device)
     s, f = s - s.mean(), f - f.mean()
     denom = torch.sqrt((s * s).sum() * (f * f).sum())
-    if float(denom) < 1e-12:
+    if float(denom.detach()) < 1e-12:
         return s.sum() * 0.0
     return (s * f).sum() / denom
 
