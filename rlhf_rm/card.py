@@ -17,6 +17,9 @@ def reward_model_card(contract) -> str:
     """A README.md for a reward-model folder, written from its contract."""
     cfg = contract.train_config or {}
     data = cfg.get("train_data", "unknown")
+    ens = contract.ensemble
+    export = ("`rlhf-rm export --model PATH --output PLAIN` gives a plain `AutoModelForSequenceClassification`."
+              if ens is None else "An ensemble is not exported: its reward combines its members' scores.")
     return f"""---
 library_name: rlhf_rm
 base_model: {contract.base_model}
@@ -31,7 +34,7 @@ A scalar reward model trained with [rlhf_rm](https://pypi.org/project/rlhf_rm/) 
 - **Input contract:** max length {contract.max_length}, reply keeps its first {contract.max_response_tokens}+ tokens,
   prompt keeps its end; EOS appended: {contract.append_eos}; see `rlhf_rm.json`.
 - **Reward normalization (dev split):** mean {contract.norm_mean}, std {contract.norm_std}
-
+{_ensemble_line(ens) if ens is not None else ""}
 ## Held-out metrics
 
 {_metrics_table(contract.metrics)}
@@ -44,7 +47,7 @@ reward = RewardFunction.from_pretrained("PATH")
 reward(["How do I boil an egg?"], ["Simmer it for nine minutes."])
 ```
 
-`rlhf-rm export --model PATH --output PLAIN` gives a plain `AutoModelForSequenceClassification`.
+{export}
 
 ## Recipe
 
@@ -52,6 +55,13 @@ reward(["How do I boil an egg?"], ["Simmer it for nine minutes."])
 {json.dumps(cfg, indent=2, default=str)}
 ```
 """
+
+
+def _ensemble_line(spec) -> str:
+    accs = ", ".join(f"{m['rm/eval_accuracy']:.4f}" if m.get("rm/eval_accuracy") is not None else "n/a"
+                     for m in spec.member_metrics)
+    return (f"- **Ensemble:** {len(spec.members)} LoRA members on the base ({spec.sampling} sampling, seeds "
+            f"{spec.seeds}), combined by `{spec.combine}` unless told otherwise; member dev accuracy: {accs or 'n/a'}\n")
 
 
 def write_card(folder: str | Path, text: str) -> None:

@@ -34,6 +34,37 @@ TRUNCATION_SIDES = ("left", "right")
 PROMPT_TRUNCATION = "left"  # the prompt keeps its end: the latest turns
 RESPONSE_TRUNCATION = "right"  # the reply keeps its start
 LENGTH_DEBIAS = ("none", "lc_bt")  # how training controlled for reply length (see Contract)
+ENSEMBLE_SAMPLING = ("seed", "bootstrap")  # how an ensemble's members differ (see EnsembleSpec)
+COMBINE = ("mean", "mean_minus_std", "min")  # how an ensemble's member scores become one reward
+
+
+@dataclass
+class EnsembleSpec:
+    """k LoRA members on the contract's one base: each member's adapter and trained head sit in a
+    sub-folder of the reward-model folder; the tokenizer, the contract and the base are shared.
+
+    Shape: every list has one entry per member, in member order.
+    """
+
+    members: list[str]  # sub-folder names, also the adapter names when loaded ("member-0", ...)
+    sampling: str = "seed"  # seed: member i trains with seed + i; bootstrap: also on a resample (ENSEMBLE_SAMPLING)
+    seeds: list[int] = field(default_factory=list)
+    combine: str = "mean"  # the combination a RewardFunction uses unless told otherwise (COMBINE)
+    norm_mean: list[float | None] = field(default_factory=list)  # each member's dev-split reward mean/std
+    norm_std: list[float | None] = field(default_factory=list)
+    member_metrics: list[dict[str, Any]] = field(default_factory=list)  # each member's dev metrics
+
+    def __post_init__(self) -> None:
+        if len(self.members) < 2 or any(not m or "/" in m or "\\" in m or m.startswith(".") for m in self.members):
+            raise ValueError(f"contract field 'ensemble.members' is {self.members!r}: expected 2 or more "
+                             "sub-folder names")
+        if self.sampling not in ENSEMBLE_SAMPLING or self.combine not in COMBINE:
+            raise ValueError(f"contract fields 'ensemble.sampling' / 'ensemble.combine' are {self.sampling!r} / "
+                             f"{self.combine!r}: expected one of {ENSEMBLE_SAMPLING} / {COMBINE}")
+        for name in ("seeds", "norm_mean", "norm_std", "member_metrics"):
+            if getattr(self, name) and len(getattr(self, name)) != len(self.members):
+                raise ValueError(f"contract field 'ensemble.{name}' has {len(getattr(self, name))} entries for "
+                                 f"{len(self.members)} members")
 
 
 @dataclass
@@ -65,6 +96,10 @@ class Contract:
     length_beta: float | None = None  # the learned beta, for the record (lc_bt only)
     metrics: dict[str, Any] = field(default_factory=dict)
     train_config: dict[str, Any] = field(default_factory=dict)
+    # an ensemble folder (issue 14): k LoRA members on this base; scores combine the members'
+    # (rlhf_rm.model.RewardModel.forward_members); None: one model. Saved only when set, so a
+    # single model's rlhf_rm.json reads as before, also by an older rlhf_rm
+    ensemble: EnsembleSpec | None = None
     version: int = CONTRACT_VERSION
 
     def __post_init__(self) -> None:
@@ -76,9 +111,21 @@ class Contract:
         if self.length_debias not in LENGTH_DEBIAS:
             raise ValueError(f"contract field 'length_debias' is {self.length_debias!r}: expected one of "
                              f"{', '.join(map(repr, LENGTH_DEBIAS))}")
+        if isinstance(self.ensemble, dict):  # as read from rlhf_rm.json
+            known = {f.name for f in dataclasses.fields(EnsembleSpec)}
+            unknown = sorted(set(self.ensemble) - known)
+            if unknown:
+                raise ValueError(f"unknown contract field 'ensemble.{unknown[0]}' (written by a newer rlhf_rm?)")
+            self.ensemble = EnsembleSpec(**self.ensemble)
+        if self.ensemble is not None and self.weights != "lora":
+            raise ValueError("an ensemble's members are LoRA adapters on one base: contract field 'weights' "
+                             f"must be 'lora', got {self.weights!r}")
 
     def save(self, folder: str | Path) -> None:
-        write_json_atomic(Path(folder) / CONTRACT_FILE, dataclasses.asdict(self))
+        data = dataclasses.asdict(self)
+        if data["ensemble"] is None:
+            del data["ensemble"]
+        write_json_atomic(Path(folder) / CONTRACT_FILE, data)
 
     @classmethod
     def load(cls, folder: str | Path) -> "Contract":

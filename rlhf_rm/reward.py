@@ -59,9 +59,12 @@ class RewardDetails:
     """
 
     rewards: list[float]  # shaped: what the callable returns
-    raw: list[list[float]]  # each model's raw score
+    raw: list[list[float]]  # each model's raw score (each member's, for an ensemble folder)
     reply_tokens: list[int]
     reply_truncated: list[bool]
+    # the spread of the members' scores, std over M (population; normalized first with normalize=True):
+    # the k of mean_minus_std multiplies it; 0 for one model
+    uncertainty: list[float]
 
     @property
     def raw_mean(self) -> list[float]:
@@ -72,10 +75,13 @@ class RewardDetails:
 class RewardFunction:
     """Reward models scoring (prompt, completion) pairs; a TRL ``reward_funcs`` callable.
 
-    Several models form an ensemble, combined per completion as their ``mean``,
+    Several models -- folders, or the members of an ensemble folder (``rlhf-rm train`` with
+    ``ensemble: k``) -- form an ensemble, combined per completion as their ``mean``,
     ``mean_minus_std`` (mean - k * std, a conservative reward against over-optimization; Coste
     et al. 2023, "Reward Model Ensembles Help Mitigate Overoptimization", whose UWO objective
-    uses the variance) or ``min`` (their worst-case objective).
+    uses the variance) or ``min`` (their worst-case objective). ``ensemble=None`` takes an
+    ensemble folder's saved default (``mean``). The members' spread is the uncertainty
+    (``score_with_uncertainty``).
     """
 
     def __init__(
@@ -83,13 +89,15 @@ class RewardFunction:
         models: Sequence[RewardModel],
         batch_size: int = 32,
         shaping: Shaping = Shaping(),
-        ensemble: Ensemble = "mean",
+        ensemble: Ensemble | None = None,
         ensemble_k: float = 1.0,
         cache: bool = False,
         name: str = "reward_model",
     ):
         if not models:
             raise ValueError("RewardFunction needs at least one reward model")
+        if ensemble is None:  # an ensemble folder's saved default, else the mean
+            ensemble = next((rm.contract.ensemble.combine for rm in models if rm.contract.ensemble), "mean")
         if ensemble not in ("mean", "mean_minus_std", "min"):
             raise ValueError(f"ensemble must be 'mean', 'mean_minus_std' or 'min', got {ensemble!r}")
         if batch_size < 1:
@@ -97,7 +105,7 @@ class RewardFunction:
         if shaping.normalize:
             for i, rm in enumerate(models):
                 c = rm.contract
-                if c.norm_mean is None or not c.norm_std:
+                if any(mean is None or not std for mean, std in _norm_stats(rm)):
                     raise ValueError(
                         f"normalize=True, but reward model {i} ({c.base_model}) has no saved norm_mean/norm_std; "
                         "they are measured on the dev split by `rlhf-rm train` -- train with a dev split, "
@@ -125,7 +133,7 @@ class RewardFunction:
         clip: float | tuple[float, float] | None = None,
         length_penalty: float = 0.0,
         truncation_penalty: float = 0.0,
-        ensemble: Ensemble = "mean",
+        ensemble: Ensemble | None = None,
         ensemble_k: float = 1.0,
         cache: bool = False,
         merge_lora: bool = True,
@@ -137,7 +145,9 @@ class RewardFunction:
         dtype: "float32" | "bfloat16" | "float16"; None keeps the saved weights' dtype.
         clip: c means (-c, c).
         merge_lora: fold LoRA adapters into float32 weights for inference (faster; the same
-            scores up to float rounding); half-precision and quantized models keep the adapter.
+            scores up to float rounding); half-precision and quantized models keep the adapter,
+            and so does an ensemble folder (its members share the base).
+        ensemble: mean | mean_minus_std | min; None: an ensemble folder's saved default (mean).
         """
         paths = [path_or_paths] if isinstance(path_or_paths, (str, Path)) else list(path_or_paths)
         if device is None:
@@ -148,7 +158,7 @@ class RewardFunction:
             # merged float32 weights score like the adapter to ~1e-6; half-precision or quantized
             # weights would round the merged sum, so those keep the adapter
             mergeable = next(rm.model.parameters()).dtype == torch.float32 and rm.contract.quantization == "none"
-            if merge_lora and mergeable and hasattr(rm.model, "merge_and_unload"):
+            if merge_lora and mergeable and not rm.members and hasattr(rm.model, "merge_and_unload"):
                 rm.model = rm.model.merge_and_unload().eval()
             models.append(rm)
         if isinstance(clip, (int, float)):
@@ -168,20 +178,35 @@ class RewardFunction:
         """Unshaped scores (an ensemble's mean raw score)."""
         return self.score_details(prompts, completions).raw_mean
 
+    def score_with_uncertainty(self, prompts: Sequence[Prompt],
+                               completions: Sequence[Completion]) -> tuple[list[float], list[float]]:
+        """(rewards, uncertainty): the rewards of ``__call__`` and, per completion, the std of the
+        members' scores (0 for one model), e.g. to choose which pairs people label next. Each
+        member's own scores: ``score_details(...).raw``."""
+        details = self.score_details(prompts, completions)
+        return details.rewards, details.uncertainty
+
+    @property
+    def member_count(self) -> int:
+        """Scores combined per completion: every member of every model (1 for one plain model)."""
+        return sum(rm.member_count for rm in self.models)
+
     def score_details(self, prompts: Sequence[Prompt], completions: Sequence[Completion]) -> RewardDetails:
         """Rewards with the raw per-model scores and reply facts they were computed from."""
         if len(prompts) != len(completions):
             raise ValueError(f"got {len(prompts)} prompts but {len(completions)} completions")
         replies = [as_text(c) for c in completions]
         raw, tokens, cut = self._raw(list(prompts), replies)
-        return RewardDetails(self._shape(raw, tokens, cut), raw, tokens, cut)
+        rewards, spread = self._shape(raw, tokens, cut)
+        return RewardDetails(rewards, raw, tokens, cut, spread)
 
     def clear_cache(self) -> None:
         if self._cache is not None:
             self._cache.clear()
 
     def __repr__(self) -> str:
-        return f"RewardFunction({self.__name__!r}, models={len(self.models)}, shaping={self.shaping})"
+        return (f"RewardFunction({self.__name__!r}, models={len(self.models)}, members={self.member_count}, "
+                f"shaping={self.shaping})")
 
     # ---- internals ----------------------------------------------------------------------
     def _raw(self, prompts: list[Prompt], replies: list[str]) -> tuple[list[list[float]], list[int], list[bool]]:
@@ -197,8 +222,8 @@ class RewardFunction:
             sub_prompts = [prompts[i] for i in todo]
             sub_replies = [replies[i] for i in todo]
             for m, rm in enumerate(self.models):
-                items = rm.encode(sub_prompts, sub_replies)
-                fresh_raw.append(rm.score_encoded(items, self.batch_size))
+                items = rm.encode(sub_prompts, sub_replies)  # once per model, then each member scores them
+                fresh_raw.extend(rm.score_members_encoded(items, self.batch_size))
                 if m == 0:
                     fresh_tokens = [e.reply_tokens for e in items]
                 fresh_cut = [c or e.reply_truncated for c, e in zip(fresh_cut, items)]
@@ -212,26 +237,28 @@ class RewardFunction:
             self._cache.move_to_end(key)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
-        raw = [[e[0][m] for e in entries] for m in range(len(self.models))]
+        raw = [[e[0][m] for e in entries] for m in range(self.member_count)]
         return raw, [e[1] for e in entries], [e[2] for e in entries]
 
-    def _shape(self, raw: list[list[float]], reply_tokens: list[int], reply_truncated: list[bool]) -> list[float]:
+    def _shape(self, raw: list[list[float]], reply_tokens: list[int],
+               reply_truncated: list[bool]) -> tuple[list[float], list[float]]:
+        """(rewards, uncertainty), one each per completion."""
         if not reply_tokens:
-            return []
+            return [], []
         s = self.shaping
         scores = torch.tensor(raw, dtype=torch.float64)  # (M, N)
-        # 1. normalize each model by its own dev-set statistics, so an ensemble mixes like units
+        # 1. normalize each member by its own dev-set statistics, so an ensemble mixes like units
         if s.normalize:
-            mean = torch.tensor([rm.contract.norm_mean for rm in self.models], dtype=torch.float64)
-            std = torch.tensor([rm.contract.norm_std for rm in self.models], dtype=torch.float64)
-            scores = (scores - mean[:, None]) / std[:, None]
+            stats = torch.tensor([pair for rm in self.models for pair in _norm_stats(rm)], dtype=torch.float64)  # (M, 2)
+            scores = (scores - stats[:, :1]) / stats[:, 1:]
         # 2. combine the ensemble (Coste et al. 2023): mean, mean - k * std (population std), or min
+        spread = scores.std(dim=0, correction=0)  # (N,): the uncertainty, 0 for one model
         if self.ensemble == "min":
             rewards = scores.min(dim=0).values
         else:
             rewards = scores.mean(dim=0)
-            if self.ensemble == "mean_minus_std" and len(self.models) > 1:
-                rewards = rewards - self.ensemble_k * scores.std(dim=0, correction=0)
+            if self.ensemble == "mean_minus_std" and len(scores) > 1:
+                rewards = rewards - self.ensemble_k * spread
         # 3. penalties: per reply token, and for a reply cut off by the length limit
         if s.length_penalty:
             rewards = rewards - s.length_penalty * torch.tensor(reply_tokens, dtype=torch.float64)
@@ -240,7 +267,15 @@ class RewardFunction:
         # 4. clip last, so the bounds hold for the final reward
         if s.clip is not None:
             rewards = rewards.clamp(s.clip[0], s.clip[1])
-        return [float(r) for r in rewards.tolist()]
+        return [float(r) for r in rewards.tolist()], [float(u) for u in spread.tolist()]
+
+
+def _norm_stats(rm: RewardModel) -> list[tuple[float | None, float | None]]:
+    """(norm_mean, norm_std) of each member of ``rm`` (its own, for one model) from the contract."""
+    spec = rm.contract.ensemble
+    if spec is None:
+        return [(rm.contract.norm_mean, rm.contract.norm_std)]
+    return list(zip(spec.norm_mean, spec.norm_std)) or [(None, None)] * len(spec.members)
 
 
 def _prompt_key(prompt: Prompt) -> str:

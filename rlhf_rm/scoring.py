@@ -85,8 +85,15 @@ def reward_scorer(reward_fn: Callable) -> Callable[[list, list], Scores]:
 
 def add_rewards(reward_fn: Callable, rows: list[dict]) -> list[float]:
     """Score each row's (prompt, response) and add its ``reward`` (shaped) and ``raw_score``
-    columns in place; returns the rewards."""
-    rewards, raw = reward_scorer(reward_fn)([r["prompt"] for r in rows], [r["response"] for r in rows])
+    columns in place, and for an ensemble ``uncertainty`` (its members' std); returns the rewards."""
+    prompts, replies = [r["prompt"] for r in rows], [r["response"] for r in rows]
+    if getattr(reward_fn, "member_count", 1) > 1:  # an ensemble: the members' spread from the same forwards
+        details = reward_fn.score_details(prompts, replies)
+        rewards, raw = details.rewards, details.raw_mean
+        for row, spread in zip(rows, details.uncertainty):
+            row["uncertainty"] = spread
+    else:
+        rewards, raw = reward_scorer(reward_fn)(prompts, replies)
     for row, reward, raw_score in zip(rows, rewards, raw):
         row["reward"], row["raw_score"] = reward, raw_score
     return rewards

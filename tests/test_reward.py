@@ -126,8 +126,8 @@ def test_normalize_without_saved_stats_says_what_to_do():
 def test_cache_is_opt_in_and_skips_repeated_pairs(bert, bert_rf, monkeypatch):
     expected, rm = bert[1], bert_rf.models[0]
     calls = []
-    original = rm.score_encoded
-    monkeypatch.setattr(rm, "score_encoded", lambda items, bs: calls.append(len(items)) or original(items, bs))
+    original = rm.score_members_encoded
+    monkeypatch.setattr(rm, "score_members_encoded", lambda items, bs: calls.append(len(items)) or original(items, bs))
     plain = RewardFunction([rm])
     plain(PROMPTS, REPLIES)
     plain(PROMPTS, REPLIES)

@@ -2,7 +2,8 @@
 
 A folder holds the weights (a LoRA adapter with its head, or the full model), the tokenizer and
 ``rlhf_rm.json``. A folder or hub id without ``rlhf_rm.json`` is a plain sequence classifier: its
-contract is read off its config and tokenizer.
+contract is read off its config and tokenizer. An ensemble folder (the contract's ``ensemble``)
+holds each member's adapter in a sub-folder; they load as named adapters on one base.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def load_folder(path: str | Path, dtype: str | None = None, trust_remote_code: b
         path_str = str(Path(path_str).expanduser())
     if (Path(path_str) / CONTRACT_FILE).exists():
         contract = Contract.load(path_str)
-        model = _load_weights(path_str, contract, dtype, trust_remote_code)
+        model = load_weights(path_str, contract, dtype, trust_remote_code)
         tokenizer = load_tokenizer(path_str, trust_remote_code)
     else:
         model, tokenizer, contract = _load_plain(path_str, dtype, trust_remote_code)
@@ -54,7 +55,14 @@ def export_folder(model, tokenizer, contract: Contract, folder: str | Path) -> N
 
     The contract goes along, so ``RewardModel``/``RewardFunction`` score it exactly. A
     ``mean``-pooling model is the one case other tools read differently: transformers'
-    sequence classifiers pool [CLS], so they need the contract (a message says so)."""
+    sequence classifiers pool [CLS], so they need the contract (a message says so). An ensemble
+    is refused: one plain network cannot compute its members' combined score."""
+    if contract.ensemble is not None:
+        raise ValueError(
+            f"cannot export an ensemble of {len(contract.ensemble.members)} LoRA members as one plain "
+            "AutoModelForSequenceClassification: its score combines the members' scores (k forwards), and "
+            "merging the adapters into one network would be another model. Score it with rlhf_rm "
+            "(RewardFunction, rlhf-rm score / eval / serve), or export a model trained with ensemble=1")
     if contract.pooling == "mean":
         print(f"note: {folder} pools the mean of the hidden states (rlhf_rm.json); plain transformers "
               "classifiers pool [CLS] and would score it differently -- load it with rlhf_rm", file=sys.stderr)
@@ -72,7 +80,10 @@ def read_contract_json(folder: str | Path) -> dict[str, Any]:
     return json.loads((Path(folder) / CONTRACT_FILE).read_text(encoding="utf-8"))
 
 
-def _load_weights(path: str, contract: Contract, dtype: str | None, trust_remote_code: bool):
+def load_weights(path: str | Path, contract: Contract, dtype: str | None = None, trust_remote_code: bool = False):
+    """The model of ``contract`` with the weights saved in the folder ``path``: the full model, the
+    base with its LoRA adapter (and head), or an ensemble's base with one named adapter per member."""
+    path = str(path)
     if contract.weights == "full":
         return load_seqcls(path, dtype, trust_remote_code)
     from peft import PeftModel
@@ -99,7 +110,13 @@ def _load_weights(path: str, contract: Contract, dtype: str | None, trust_remote
 
         disable_cpu_4bit_repack(base)  # else CPU scoring takes bitsandbytes' bf16 inference path
     with peft_quietly():
-        return PeftModel.from_pretrained(base, path)
+        if contract.ensemble is None:
+            return PeftModel.from_pretrained(base, path)
+        first, *rest = contract.ensemble.members  # one base in memory; each member its adapter and head
+        model = PeftModel.from_pretrained(base, str(Path(path) / first), adapter_name=first)
+        for name in rest:
+            model.load_adapter(str(Path(path) / name), adapter_name=name)
+        return model
 
 
 def _drop_load_report(record) -> bool:

@@ -14,7 +14,11 @@ from rlhf_rm.model.score import CPU_BATCH_TOKENS, micro_batches, sequence_scores
 
 
 class RewardModel:
-    """A reward model and its contract: ``encode`` -> ``collate`` -> ``forward`` -> scores."""
+    """A reward model and its contract: ``encode`` -> ``collate`` -> ``forward`` -> scores.
+
+    An ensemble (the contract's ``ensemble``) is one base with a LoRA adapter and head per member:
+    inputs are encoded once, each member scores them in turn (``forward_members``), and the
+    plain score is the members' mean."""
 
     def __init__(self, model, tokenizer, contract: Contract):
         self.model = model
@@ -40,19 +44,49 @@ class RewardModel:
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
 
-    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Raw scores. Shape: input_ids (B, T) -> (B,)."""
+    @property
+    def members(self) -> list[str]:
+        """An ensemble's member (adapter) names; empty for one model."""
+        return list(self.contract.ensemble.members) if self.contract.ensemble is not None else []
+
+    @property
+    def member_count(self) -> int:
+        """Rows of ``forward_members``: the ensemble's members, or 1."""
+        return len(self.members) or 1
+
+    def forward_members(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Each member's raw scores, one forward each on the shared base. Shape: input_ids (B, T) -> (M, B)."""
         batch = {k: v.to(self.device) for k, v in batch.items()}
-        return sequence_scores(self.model, batch, self.contract.pooling)
+        if not self.members:
+            return sequence_scores(self.model, batch, self.contract.pooling)[None]
+        rows = []
+        for name in self.members:
+            self.model.set_adapter(name)  # the member's LoRA layers and head (peft's modules_to_save)
+            rows.append(sequence_scores(self.model, batch, self.contract.pooling))
+        return torch.stack(rows)
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Raw scores (an ensemble's: its members' mean). Shape: input_ids (B, T) -> (B,)."""
+        return self.forward_members(batch).mean(0)
 
     def score(self, prompts, replies, batch_size: int = 32, max_tokens: int | None = None) -> list[float]:
         """Raw scores in input order, micro-batched over length-sorted inputs."""
         return self.score_encoded(self.encode(prompts, replies), batch_size, max_tokens)
 
-    @torch.inference_mode()
+    def score_members(self, prompts, replies, batch_size: int = 32, max_tokens: int | None = None) -> list[list[float]]:
+        """Each member's raw scores in input order (one row for one model). Shape: (M, N)."""
+        return self.score_members_encoded(self.encode(prompts, replies), batch_size, max_tokens)
+
     def score_encoded(self, items: Sequence[Encoded], batch_size: int = 32,
                       max_tokens: int | None = None) -> list[float]:
-        """Raw scores of encoded inputs in input order.
+        """Raw scores of encoded inputs in input order (an ensemble's: its members' mean)."""
+        rows = self.score_members_encoded(items, batch_size, max_tokens)
+        return [sum(col) / len(col) for col in zip(*rows)]
+
+    @torch.inference_mode()
+    def score_members_encoded(self, items: Sequence[Encoded], batch_size: int = 32,
+                              max_tokens: int | None = None) -> list[list[float]]:
+        """Each member's raw scores of encoded inputs in input order. Shape: (M, N).
 
         Length-sorted micro-batches of at most ``batch_size`` inputs and ``max_tokens`` padded
         tokens (None: ``CPU_BATCH_TOKENS`` on the CPU, no cap on an accelerator): inputs of similar
@@ -60,15 +94,16 @@ class RewardModel:
         """
         if max_tokens is None and self.device.type == "cpu":
             max_tokens = CPU_BATCH_TOKENS
-        scores = [0.0] * len(items)
+        scores = [[0.0] * len(items) for _ in range(self.member_count)]
         was_training = self.model.training
         if was_training:  # (toggling walks every module: skip it for a model already in eval mode)
             self.model.eval()
         try:
             for idx in micro_batches([len(e.input_ids) for e in items], batch_size, max_tokens):
-                values = self.forward(self.collate([items[i] for i in idx])).tolist()
-                for i, v in zip(idx, values):
-                    scores[i] = float(v)
+                values = self.forward_members(self.collate([items[i] for i in idx])).tolist()  # (M, b)
+                for row, member_values in zip(scores, values):
+                    for i, v in zip(idx, member_values):
+                        row[i] = float(v)
         finally:
             if was_training:
                 self.model.train()
