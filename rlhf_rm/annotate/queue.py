@@ -86,7 +86,8 @@ def uncertainty(items: Sequence[Item], scorer: EnsembleScorer) -> list[float]:
 
 
 def ensemble_scorer(models: Sequence[str]) -> EnsembleScorer:
-    """Each model's raw scores (no shaping) through the one reward interface."""
+    """Each member's raw scores (no shaping) through the one reward interface: one row per model,
+    or per member of an ensemble folder (``rlhf-rm train`` with ``ensemble: k``)."""
     from rlhf_rm.reward import RewardFunction
 
     reward = RewardFunction.from_pretrained(list(models))

@@ -77,7 +77,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overlap", type=int, default=1, help="how many different annotators see each item")
     p.add_argument("--order", choices=("file", "random", "uncertain"), default="file",
                    help="uncertain: smallest reward margin / largest ensemble disagreement first (--model)")
-    p.add_argument("--model", action="append", help="reward model for --order uncertain (repeat for an ensemble)")
+    p.add_argument("--model", action="append", help="reward model for --order uncertain: an ensemble folder "
+                                                    "(rlhf-rm train ensemble=k) or one model; repeatable")
     p.add_argument("--seed", type=int, default=0, help="random order and shown reply order")
     p.set_defaults(run=cmd_annotate)
     more = p.add_subparsers(dest="annotate_command", metavar="{stats,export}")

@@ -62,6 +62,18 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_help: str,
     parser.add_argument("overrides", nargs="*", help=overrides_help)
 
 
+def add_combine_args(parser: argparse.ArgumentParser) -> None:
+    """``--combine`` / ``--combine-k``: how an ensemble's member scores become one reward
+    (``RewardFunction``'s ``ensemble`` / ``ensemble_k``; ``--ensemble`` is the older spelling)."""
+    parser.add_argument("--combine", "--ensemble", dest="ensemble", default=None,
+                        choices=["mean", "mean_minus_std", "min"],
+                        help="an ensemble (a folder trained with ensemble=k, or several --model): mean, "
+                             "mean - k * std of the members (Coste et al. 2023) or min (default: the "
+                             "folder's saved combine, mean)")
+    parser.add_argument("--combine-k", "--ensemble-k", dest="ensemble_k", type=float, default=1.0,
+                        help="k of mean_minus_std")
+
+
 def write_jsonl(path: str, records: Iterable[dict]) -> None:
     """One JSON object a line (UTF-8 kept as is), creating the parent folder."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)

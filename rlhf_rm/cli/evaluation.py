@@ -5,17 +5,23 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rlhf_rm.cli.common import add_combine_args
+
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from rlhf_rm.evaluate import evaluate, format_table
+    from rlhf_rm.evaluate.ensemble import format_ensembles
+    from rlhf_rm.evaluate.report import model_entries
     from rlhf_rm.reward import RewardFunction
 
-    models = {_model_name(m, args.model): RewardFunction.from_pretrained(m, batch_size=args.batch_size)
-              for m in args.model}
+    models = {_model_name(m, args.model): RewardFunction.from_pretrained(
+        m, batch_size=args.batch_size, ensemble=args.ensemble, ensemble_k=args.ensemble_k) for m in args.model}
     # the reward function sorts and micro-batches whatever it is given: hand it large chunks
     report = evaluate(models, args.data, benchmark=args.benchmark, report_dir=args.report,
                       batch_size=max(1024, 16 * args.batch_size), progress=True)
     print(format_table(report))
+    if ensembles := format_ensembles(model_entries(report)):  # an ensemble folder: members and calibration
+        print(ensembles)
     if args.json:
         from rlhf_rm.contract import write_json_atomic
 
@@ -50,9 +56,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", default=None, help="folder for report.md, report.json and plots")
     p.add_argument("--json", default=None, help="write the metrics JSON here")
     p.add_argument("--batch-size", type=int, default=32)
+    add_combine_args(p)
     p.set_defaults(run=cmd_eval)
 
-    p = sub.add_parser("export", help="merge LoRA into a plain AutoModelForSequenceClassification folder")
+    p = sub.add_parser("export", help="merge LoRA into a plain AutoModelForSequenceClassification folder "
+                                      "(one model; an ensemble folder is refused)")
     p.add_argument("--model", required=True)
     p.add_argument("--output", required=True)
     p.set_defaults(run=cmd_export)

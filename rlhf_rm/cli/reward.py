@@ -7,7 +7,7 @@ import os
 import time
 
 from rlhf_rm.cli.scale import add_ray_args, rerank_on_ray, score_on_ray, serve_on_ray
-from rlhf_rm.cli.common import write_jsonl
+from rlhf_rm.cli.common import add_combine_args, write_jsonl
 
 
 def _add_reward_args(p: argparse.ArgumentParser) -> None:
@@ -20,8 +20,7 @@ def _add_reward_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clip", type=_clip, default=None, help="C for [-C, C], or LOW,HIGH (write --clip=-1,2)")
     p.add_argument("--length-penalty", type=float, default=0.0, help="subtracted per reply token")
     p.add_argument("--truncation-penalty", type=float, default=0.0, help="subtracted when a reply is cut off")
-    p.add_argument("--ensemble", default="mean", choices=["mean", "mean_minus_std", "min"])
-    p.add_argument("--ensemble-k", type=float, default=1.0, help="k of mean - k * std")
+    add_combine_args(p)
 
 
 def _clip(text: str) -> tuple[float, float]:

@@ -367,7 +367,9 @@ def evaluate(
     "subsets" ({name: {"accuracy", "pairs"}}), "calibration/ece", "length_bias/acc_chosen_shorter",
     "length_bias/acc_chosen_longer", "length_bias/reward_length_corr", "margins/*", "rewards/*",
     "hardest_misranked", and where they apply "listwise/kendall_tau", "pointwise/spearman",
-    "pointwise/pearson", "rewardbench" or "rewardbench2".
+    "pointwise/pearson", "rewardbench" or "rewardbench2"; for a reward with several members (an
+    ensemble folder, or several models in one RewardFunction) "ensemble": each member's accuracy,
+    ECE and Brier score beside the combined reward's (`rlhf_rm.evaluate.ensemble`).
     """
     if not reward_fns:
         raise ValueError("evaluate needs at least one reward callable in reward_fns")
@@ -377,12 +379,19 @@ def evaluate(
     if not datasets:
         raise ValueError("evaluate needs at least one data spec")
     names = _unique([d.name for d in datasets])
+    from rlhf_rm.evaluate.ensemble import MemberScores, ensemble_entry
+
     per_model = {}
     for model, reward in reward_fns.items():
         entries = {}
+        members = MemberScores.wrap(reward)  # an ensemble: each member's scores too, from the same forwards
         for name, data in zip(names, datasets):
-            scores = score_data(reward, data, batch_size, progress, desc=f"{model} | {name}")
+            scores = score_data(members or reward, data, batch_size, progress, desc=f"{model} | {name}")
             entries[name] = dataset_metrics(data, scores, benchmark, seed=seed, n_bootstrap=n_bootstrap)
+            member_scores = members.take() if members is not None else None  # (M, N)
+            if member_scores is not None and data.groups:
+                combined = np.concatenate(scores.groups)
+                entries[name]["ensemble"] = ensemble_entry(data.groups, member_scores, combined, members.combine)
         per_model[model] = {"datasets": entries}
     from rlhf_rm.evaluate.report import json_safe, write_report
 

@@ -177,6 +177,14 @@ def calibration(margins: ArrayLike, n_bins: int = 10) -> dict:
     return {"ece": float(ece) if conf.size else math.nan, "bins": bins}
 
 
+def brier(margins: ArrayLike) -> float:
+    """Brier score of the Bradley-Terry probability that the better reply wins, p = sigmoid(margin):
+    mean (1 - p)^2 over the pairs (the same in both orders; a tie, p = 1/2, scores 0.25). Lower is better.
+    """
+    p = sigmoid(margins)
+    return float(np.mean((1.0 - p) ** 2)) if p.size else math.nan
+
+
 # ---------------------------------------------------------------- length bias
 
 

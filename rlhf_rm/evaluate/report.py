@@ -71,6 +71,10 @@ def render_markdown(report: dict) -> str:
            "reply is strictly higher (ties count as wrong); the 95% interval is a percentile bootstrap "
            "over examples.", ""]
     md += ["## Summary", "", "```", format_table(report), "```", ""]
+    from rlhf_rm.evaluate.ensemble import format_ensembles
+
+    if ensembles := format_ensembles(entries):  # members' accuracy, ECE and Brier beside the combined reward's
+        md += ["Ensembles: the combined reward against its members.", "", "```", ensembles, "```", ""]
     md += ["## Plots", "",
            "![calibration](calibration.png)", "",
            "*Calibration*: the Bradley-Terry probability σ(r_chosen − r_rejected) binned by confidence "
