@@ -15,7 +15,7 @@ import torch
 
 from rlhf_rm.losses import (fit_length_coefficient, label_loss, length_controlled_pairwise_loss, length_correlation, mse_loss, pairwise_loss,
                             plackett_luce_loss)
-from rlhf_rm.model import Encoded, RewardModel
+from rlhf_rm.model import Encoded, RewardModel, sequence_scores
 
 # Pointwise rating labels -> target probability of "good" for the cross-entropy loss.
 LABEL_TARGETS: dict[str, float] = {
@@ -63,6 +63,15 @@ def encode_examples(rm: RewardModel, examples: Sequence) -> tuple[list[EncodedEx
                 target = float(ex.score)
         out.append(EncodedExample(group, ex.kind, ex.margin, target, is_label))
     return out, truncated
+
+
+def model_scores(model, rm: RewardModel, part) -> torch.Tensor:
+    """Scores of every reply in ``part`` in one forward of the (possibly DDP-wrapped) model."""
+    flat = [r for ex in part for r in ex.replies]
+    # lengths rounded up to a multiple of 8: few distinct shapes keep the CPU kernels' caches
+    # (and the allocator) from growing with every new batch length
+    batch = {k: v.to(rm.device) for k, v in rm.collate(flat, pad_to_multiple_of=8).items()}
+    return sequence_scores(model, batch, rm.contract.pooling)
 
 
 def epoch_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int,

@@ -23,12 +23,13 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from rlhf_rm.batching import EncodedExample, batch_loss, encode_examples, epoch_batches, length_only_beta
+from rlhf_rm.batching import EncodedExample, batch_loss, encode_examples, epoch_batches, length_only_beta, model_scores
 from rlhf_rm.checkpoint import Retention, checkpoint_dir, clear_checkpoints, latest_checkpoint, load_checkpoint
 from rlhf_rm.checkpoint import save_checkpoint
 from rlhf_rm.contract import PROMPT_TRUNCATION, RESPONSE_TRUNCATION
-from rlhf_rm.model import LoraSettings, ModelSettings, RewardModel, build_reward_model, sequence_scores
-from rlhf_rm.train_data import load_train_eval, log_main
+from rlhf_rm.ensemble import train_ensemble
+from rlhf_rm.model import LoraSettings, ModelSettings, RewardModel, build_reward_model
+from rlhf_rm.train_data import TrainData, load_train_eval, log_main
 from rlhf_rm.train_eval import DevEval, TrainLog, evaluate_dev, final_dev_metrics, is_new_best
 
 
@@ -68,6 +69,10 @@ class TrainConfig:
     # optimisation
     output_dir: str = "runs/rm"
     seed: int = 0
+    # k LoRA members on one base in one folder (rlhf_rm.ensemble): member i trains with seed + i (adapter
+    # init, data order); bootstrap: also on a resample of the training examples with replacement
+    ensemble: int = 1
+    ensemble_sampling: Literal["seed", "bootstrap"] = "seed"
     max_steps: int = -1  # > 0 bounds all training; otherwise num_epochs decides
     num_epochs: float = 1.0
     batch_size: int = 16  # examples per optimizer step, summed over processes
@@ -135,8 +140,11 @@ def _seed_all(seed: int) -> None:
 
 # ---- the loop -----------------------------------------------------------------------------
 
-def train(cfg: TrainConfig) -> TrainResult:
-    """Train a reward model by ``cfg``; write it (contract, weights, tokenizer, card) to ``cfg.output_dir``."""
+def train(cfg: TrainConfig, data: TrainData | None = None) -> TrainResult:
+    """Train a reward model by ``cfg``; write it (contract, weights, tokenizer, card) to ``cfg.output_dir``.
+    ``data``: examples already loaded and split (an ensemble member's)."""
+    if cfg.ensemble != 1:  # k members, each trained by this function (rlhf_rm.ensemble)
+        return train_ensemble(cfg)
     accelerator = _accelerator(cfg)
     main, out, t0 = accelerator.is_main_process, Path(cfg.output_dir), time.time()
     _seed_all(cfg.seed)
@@ -144,7 +152,7 @@ def train(cfg: TrainConfig) -> TrainResult:
         log_main(f"warning: {warning}", main)
 
     # 1. data: normalized examples, bad rows reported, a dev split
-    data = load_train_eval(cfg, main)
+    data = load_train_eval(cfg, main) if data is None else data
     if main:
         out.mkdir(parents=True, exist_ok=True)
         (out / "bad_rows.txt").write_text("".join(f"{b}\n" for b in [*data.bad, *data.duplicates]), encoding="utf-8")
@@ -424,15 +432,6 @@ def effective_batch_size(batch_size: int, n_examples: int, multiple: int) -> int
     if n_examples < multiple:
         raise ValueError(f"{n_examples} training examples cannot be split over {multiple} processes x micro-batches")
     return n_examples // multiple * multiple
-
-
-def model_scores(model, rm: RewardModel, part) -> torch.Tensor:
-    """Scores of every reply in ``part`` in one forward of the (possibly DDP-wrapped) model."""
-    flat = [r for ex in part for r in ex.replies]
-    # lengths rounded up to a multiple of 8: few distinct shapes keep the CPU kernels' caches
-    # (and the allocator) from growing with every new batch length
-    batch = {k: v.to(rm.device) for k, v in rm.collate(flat, pad_to_multiple_of=8).items()}
-    return sequence_scores(model, batch, rm.contract.pooling)
 
 
 def _save_final(rm: RewardModel, out: Path) -> None:
