@@ -203,18 +203,16 @@ def step_rm_report(out: Path, rm_dir: Path, heldout_file: Path) -> tuple[dict[st
     config = {"rm": step_key(rm_dir), "data": heldout_file.read_text(encoding="utf-8"), "checks": ["shuffle"]}
 
     def run() -> dict[str, Any]:
-        from rlhf_rm.data import load_examples
         from rlhf_rm.evaluate import evaluate
-        from rlhf_rm.evaluate.coherence import shuffle_preference
         from rlhf_rm.reward import RewardFunction
 
         reward = RewardFunction.from_pretrained(str(rm_dir))
         report = evaluate({"reward_model": reward}, [str(heldout_file)], report_dir=str(out), progress=False)
         entry = next(iter(report["datasets"].values()))
-        # coherence: each held-out chosen reply against the same reply with its words shuffled
-        shuffle = shuffle_preference(reward, load_examples(str(heldout_file)).examples, seed=SEED)
+        # coherence (evaluate's shuffle check, seed 0): each held-out chosen reply against the same
+        # reply with its words shuffled
         return {"accuracy": entry["accuracy"], "ece": entry.get("calibration/ece"), "ci95": entry.get("ci95"),
-                "shuffle_preference": shuffle["shuffle_preference"], "shuffle_pairs": shuffle["pairs"]}
+                "shuffle_preference": entry["coherence/shuffle_preference"], "shuffle_pairs": entry["coherence/pairs"]}
 
     return cached_step(out, config, run)
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from conftest import REPO, SHARED, write_pairs
@@ -40,5 +41,37 @@ def test_eval_same_on_lora_and_exported_folder(tiny_encoder_dir, tmp_path):
     for key in a:
         assert a[key]["pairs"] == b[key]["pairs"] and a[key]["skipped"] == b[key]["skipped"]
         assert a[key]["accuracy"] == b[key]["accuracy"]
+        assert a[key]["coherence/pairs"] == b[key]["coherence/pairs"] > 0  # the shuffle check, on by default
+        assert 0.0 <= a[key]["coherence/shuffle_preference"] <= 1.0
     if "helpful-online" in a:
         assert a["helpful-online"]["skipped"] == 4 and a["helpful-online"]["pairs"] == 901
+
+
+def _length_reward_folder(monkeypatch):
+    """`rlhf-rm eval` with RewardFunction.from_pretrained answering a length-only reward (no model)."""
+    from rlhf_rm.reward import RewardFunction
+
+    def length(prompts, completions):
+        return [float(len(c)) for c in completions]
+
+    monkeypatch.setattr(RewardFunction, "from_pretrained", staticmethod(lambda *a, **k: length))
+
+
+@pytest.mark.parametrize("flag", [[], ["--no-shuffle-check"]])
+def test_eval_shuffle_check_keys_column_and_flag(tmp_path, monkeypatch, capsys, flag):
+    """The LEARNABLE pairs: 8 distinct chosen replies of two or more words, each as long as its
+    word-shuffled copy, so a length reward wins none of them (ties lose): 0.0 of 8."""
+    from rlhf_rm.cli import main
+
+    _length_reward_folder(monkeypatch)
+    data = write_pairs(tmp_path / "pairs.jsonl")
+    out = tmp_path / "eval.json"
+    assert main(["eval", "--model", "rm", "--data", str(data), "--json", str(out), *flag]) == 0
+    entry = json.loads(out.read_text())["datasets"]["pairs"]
+    header, _, row = capsys.readouterr().out.splitlines()[:3]
+    if flag:
+        assert "coherence/pairs" not in entry and "coherence/shuffle_preference" not in entry
+        assert row.split()[-1] == "-"
+    else:
+        assert entry["coherence/pairs"] == 8 and entry["coherence/shuffle_preference"] == 0.0
+        assert header.split()[-1] == "shuffle" and row.split()[-1] == "0.0000"

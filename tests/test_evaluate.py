@@ -3,6 +3,7 @@
 import json
 import math
 import re
+import zlib
 from pathlib import Path
 
 import pytest
@@ -142,11 +143,11 @@ def test_scoring_is_one_call_per_batch_and_checked():
         return word_reward(prompts, completions)
 
     spec = str(FIXTURES / "rewardbench_v1.jsonl")
-    evaluate({"m": counting}, [spec], batch_size=None, progress=False)
+    evaluate({"m": counting}, [spec], batch_size=None, progress=False, shuffle_check=False)
     assert calls == [32]  # 16 pairs, 2 replies each, in one call
     calls.clear()
     evaluate({"m": counting}, [spec], batch_size=10, progress=False)
-    assert calls == [10, 10, 10, 2]
+    assert calls == [10, 10, 10, 2, 10, 3]  # then the 13 word-shuffled chosen replies, batched alike
     with pytest.raises(ValueError, match="one per reply"):
         evaluate({"m": lambda p, c: [0.0]}, [spec], progress=False)
     with pytest.raises(ValueError, match="non-finite"):
@@ -166,3 +167,91 @@ def test_real_hh_rlhf_split_with_a_length_reward(tmp_path):
     assert entry["length_bias/acc_chosen_longer"] == 1.0 and entry["length_bias/acc_chosen_shorter"] == 0.0
     assert entry["length_bias/reward_length_corr"] == pytest.approx(1.0)
     assert (tmp_path / "margins.png").exists()
+
+
+# ---------------------------------------------------------------- coherence: chosen vs its word-shuffled copy
+
+def _coherence_data() -> LoadedData:
+    """Distinct (prompt, chosen) with two or more distinct words: a (once, though it is chosen in
+    two pairs), b, c (same prompt as b, another reply) and the ranked list's best d -> 4 pairs.
+    "yes" (one word) and the pointwise reply take no part. Every chosen reply is single-spaced
+    with distinct words, so its shuffled copy has the same length and a different word order."""
+    user = lambda text: [{"role": "user", "content": text}]  # noqa: E731
+    a, b, c = "the cat sat on a warm mat", "please boil water first then add eggs", "add eggs to boiling pot"
+    d = "slowly stretch every morning after waking"
+    examples = [Example(user("p1"), [a, "no"]), Example(user("p1"), [a, "maybe later"]),
+                Example(user("p2"), [b, "eggs"]), Example(user("p2"), [c, "x"]),
+                Example(user("p3"), ["yes", "no thanks"]), Example(user("p4"), [d, "stretch", "run"]),
+                Example(user("p5"), ["some rated reply here"], score=1.0)]
+    return LoadedData(examples, [], ["coherence"], "coherence")
+
+
+def word_order_reward(originals):
+    """Adjacent word pairs of the completion that are adjacent, in that order, in the original reply
+    with the same words. An original of n distinct words scores n - 1; any other order of the same
+    words scores less (n - 1 such pairs from n distinct words can only be the original chain)."""
+    by_words = {tuple(sorted(o.split())): o.split() for o in originals}
+
+    def reward(prompts, completions):
+        out = []
+        for text in completions:
+            words = text.split()
+            ref = by_words.get(tuple(sorted(words)), [])
+            follows = set(zip(ref, ref[1:]))
+            out.append(float(sum(pair in follows for pair in zip(words, words[1:]))))
+        return out
+    return reward
+
+
+def test_shuffle_check_word_order_reward_is_one_length_reward_is_zero():
+    from rlhf_rm.evaluate.report import render_markdown
+
+    data = _coherence_data()
+    chosen = [ex.responses[0] for ex in data.examples if len(ex.responses) > 1]
+    length = lambda prompts, completions: [float(len(c)) for c in completions]  # noqa: E731
+    report = evaluate({"order": word_order_reward(chosen), "length": length}, [data], progress=False,
+                      n_bootstrap=50)  # report.json is this dict (test_report_files_and_json_keys)
+    order = report["models"]["order"]["datasets"]["coherence"]
+    by_length = report["models"]["length"]["datasets"]["coherence"]
+    assert order["coherence/pairs"] == 4 and by_length["coherence/pairs"] == 4
+    assert order["coherence/shuffle_preference"] == 1.0  # every original beats its copy
+    assert by_length["coherence/shuffle_preference"] == 0.0  # same length: 4 ties, ties lose
+    saved = json.loads(json.dumps(report, allow_nan=False))
+    assert saved["models"]["order"]["datasets"]["coherence"]["coherence/shuffle_preference"] == 1.0
+    table = format_table(report)
+    assert table.splitlines()[0].split()[-1] == "shuffle"
+    assert [line.split()[-1] for line in table.splitlines()[2:]] == ["1.0000", "0.0000"]
+    assert "| chosen beats its word-shuffled copy | 1.0000 (4 replies) |" in render_markdown(report)
+
+
+def test_shuffle_check_costs_one_reply_per_pair_matches_shuffle_preference_and_can_be_skipped():
+    from rlhf_rm.evaluate.coherence import shuffle_preference
+
+    data = _coherence_data()
+    seen: list[list[str]] = []
+
+    def recording(prompts, completions):
+        seen.append(list(completions))
+        return [float(zlib.crc32(c.encode()) % 1000) for c in completions]  # deterministic, reads word order
+
+    off = evaluate({"m": recording}, [data], batch_size=None, progress=False, n_bootstrap=50, shuffle_check=False)
+    assert not any(k.startswith("coherence/") for k in off["datasets"]["coherence"])
+    assert [len(c) for c in seen] == [14]  # 2 + 2 + 2 + 2 + 2 + 3 group replies, 1 pointwise
+    seen.clear()
+    on = evaluate({"m": recording}, [data], batch_size=None, progress=False, n_bootstrap=50)
+    assert [len(c) for c in seen] == [14, 4]  # one more scored reply per distinct chosen reply
+    copies = seen[1]
+    seen.clear()
+    direct = shuffle_preference(recording, data.examples, seed=0)  # the same copies, seed 0
+    assert seen[1] == copies
+    assert on["datasets"]["coherence"]["coherence/shuffle_preference"] == direct["shuffle_preference"]
+    assert on["datasets"]["coherence"]["coherence/pairs"] == direct["pairs"] == 4
+
+
+def test_shuffle_check_on_rewardbench_v1_but_not_rewardbench2():
+    v1 = evaluate({"words": word_reward}, [str(FIXTURES / "rewardbench_v1.jsonl")], progress=False, n_bootstrap=50)
+    entry = v1["datasets"]["rewardbench_v1"]
+    assert entry["coherence/pairs"] > 0 and 0.0 <= entry["coherence/shuffle_preference"] <= 1.0
+    v2 = evaluate({"words": word_reward}, [str(FIXTURES / "rewardbench2.jsonl")], progress=False, n_bootstrap=50)
+    assert not any(k.startswith("coherence/") for k in v2["datasets"]["rewardbench2"])
+    assert format_table(v2).splitlines()[2].split()[-1] == "-"

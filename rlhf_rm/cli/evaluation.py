@@ -18,7 +18,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         m, batch_size=args.batch_size, ensemble=args.ensemble, ensemble_k=args.ensemble_k) for m in args.model}
     # the reward function sorts and micro-batches whatever it is given: hand it large chunks
     report = evaluate(models, args.data, benchmark=args.benchmark, report_dir=args.report,
-                      batch_size=max(1024, 16 * args.batch_size), progress=True)
+                      batch_size=max(1024, 16 * args.batch_size), progress=True, shuffle_check=args.shuffle_check)
     print(format_table(report))
     if ensembles := format_ensembles(model_entries(report)):  # an ensemble folder: members and calibration
         print(ensembles)
@@ -56,6 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", default=None, help="folder for report.md, report.json and plots")
     p.add_argument("--json", default=None, help="write the metrics JSON here")
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--no-shuffle-check", dest="shuffle_check", action="store_false",
+                   help="skip the coherence check (each chosen reply against itself with its words shuffled: "
+                        "coherence/shuffle_preference; costs one more scored reply per distinct chosen reply)")
     add_combine_args(p)
     p.set_defaults(run=cmd_eval)
 

@@ -4,18 +4,50 @@ A shuffled copy keeps the reply's length and every word, so a reward model that 
 or vocabulary cannot tell the two apart; one that reads the reply prefers the original. Issue 14
 measured the HH recipe's model at 0.44 on this check (worse than chance) and the quickstart's at
 0.85. The shuffle is :func:`rlhf_rm.data.augment.shuffle_words` (Chinese: two-character chunks).
+
+`shuffle_preference` scores loaded examples; `evaluate` adds the same check to each pairwise /
+listwise data set's entry through `coherence_keys`, reusing the rewards it already has for the
+chosen replies (one more scored reply per distinct chosen reply). Both draw the same copies for
+the same (prompt, chosen reply) sequence and seed.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from rlhf_rm.data.augment import shuffle_words
 
+Score = Callable[[list, list], Sequence[float]]  # (prompts, completions) -> rewards
 
-def shuffle_preference(reward: Callable[[list, list], list[float]], examples: Sequence, seed: int = 0) -> dict[str, float]:
+
+def shuffled_chosen(items: Sequence[tuple[Any, str]], seed: int = 0) -> list[tuple[int, str]]:
+    """(index, shuffled copy) for each distinct (prompt, chosen reply) of ``items``, in order:
+    the first occurrence only, and only replies with two or more distinct words (something to
+    shuffle). One ``random.Random(seed)`` draws every copy, item after item."""
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    copies = []
+    for index, (prompt, reply) in enumerate(items):
+        key = json.dumps([prompt, reply], ensure_ascii=False)
+        copy = shuffle_words(reply, rng) if key not in seen else None
+        seen.add(key)
+        if copy is not None:
+            copies.append((index, copy))
+    return copies
+
+
+def preference(originals: Sequence[float], copies: Sequence[float]) -> dict[str, float]:
+    """``shuffle_preference``: the share of originals whose reward is strictly higher than their
+    copy's (a tie is a loss; NaN without pairs), and ``pairs``."""
+    if not len(originals):
+        return {"shuffle_preference": float("nan"), "pairs": 0}
+    wins = sum(float(a) > float(b) for a, b in zip(originals, copies))
+    return {"shuffle_preference": wins / len(originals), "pairs": len(originals)}
+
+
+def shuffle_preference(reward: Score, examples: Sequence, seed: int = 0) -> dict[str, float]:
     """The fraction of distinct (prompt, chosen reply) of the pairwise and listwise ``examples``
     whose reward beats the reward of the reply with its words shuffled (a tie counts as a loss).
 
@@ -23,21 +55,31 @@ def shuffle_preference(reward: Callable[[list, list], list[float]], examples: Se
     than two distinct words (nothing to shuffle) are left out. Returns ``shuffle_preference``
     and ``pairs``; ``shuffle_preference`` is NaN without pairs.
     """
-    rng = random.Random(seed)
-    seen: set[str] = set()
-    prompts, replies, shuffled = [], [], []
-    for example in examples:
-        if len(example.responses) < 2:
-            continue
-        key = json.dumps([example.prompt, example.responses[0]], ensure_ascii=False)
-        copy = shuffle_words(example.responses[0], rng) if key not in seen else None
-        seen.add(key)
-        if copy is not None:
-            prompts.append(example.prompt)
-            replies.append(example.responses[0])
-            shuffled.append(copy)
-    if not prompts:
-        return {"shuffle_preference": float("nan"), "pairs": 0}
-    originals, copies = reward(prompts, replies), reward(prompts, shuffled)
-    wins = sum(a > b for a, b in zip(originals, copies))
-    return {"shuffle_preference": wins / len(prompts), "pairs": len(prompts)}
+    items = [(ex.prompt, ex.responses[0]) for ex in examples if len(ex.responses) >= 2]
+    copies = shuffled_chosen(items, seed)
+    if not copies:
+        return preference([], [])
+    prompts = [items[i][0] for i, _ in copies]
+    originals = reward(prompts, [items[i][1] for i, _ in copies])
+    return preference(originals, reward(prompts, [copy for _, copy in copies]))
+
+
+def coherence_keys(groups: Sequence, rewards: Sequence[Sequence[float]], score: Score, seed: int = 0) -> dict:
+    """``coherence/shuffle_preference`` and ``coherence/pairs`` of an `evaluate` entry.
+
+    ``groups``: the data set's `core.Group`s; ``rewards``: their replies' rewards (``Scores.groups``);
+    ``score``: rewards of (prompts, replies), called once for the shuffled copies. A group's chosen
+    reply is the one better in some pair and worse in none (a pair's first reply, a ranked list's
+    best); a group without exactly one such reply takes no part."""
+    items, chosen_rewards = [], []
+    for group, group_rewards in zip(groups, rewards):
+        top = {i for i, _ in group.pairs} - {j for _, j in group.pairs}
+        if len(top) == 1:
+            (index,) = top
+            items.append((group.prompt, group.replies[index]))
+            chosen_rewards.append(group_rewards[index])
+    copies = shuffled_chosen(items, seed)
+    originals = [chosen_rewards[i] for i, _ in copies]
+    shuffled = score([items[i][0] for i, _ in copies], [copy for _, copy in copies]) if copies else []
+    result = preference(originals, shuffled)
+    return {"coherence/shuffle_preference": result["shuffle_preference"], "coherence/pairs": result["pairs"]}

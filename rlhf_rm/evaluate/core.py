@@ -349,6 +349,7 @@ def evaluate(
     seed: int = 0,
     n_bootstrap: int = 1000,
     on_bad_row: str = "skip",
+    shuffle_check: bool = True,
 ) -> dict:
     """Evaluate reward callables on data sets; optionally write report.md/.json and plots.
 
@@ -360,6 +361,10 @@ def evaluate(
         names when None); "rewardbench2" reads the v2 layout and adds best-of-4 and Ties scores
         (detected when the ordinary loader rejects every row); "hh-rlhf" is plain pairwise.
     batch_size: replies per call of the reward callable (one progress step); None: one call.
+    shuffle_check: the coherence check of issue 14 on every data set with pairs, except
+        RewardBench 2 (its rows hold several correct replies, not one chosen): each distinct
+        (prompt, chosen reply) against the reply with its words shuffled (seed 0), one more scored
+        reply each (`rlhf_rm.evaluate.coherence`). False skips it.
 
     Returns, for one model, {"model": NAME, "datasets": {DATA: entry}} and for several
     {"models": {NAME: {"datasets": {DATA: entry}}}}; DATA = rlhf_rm.data.dataset_name(spec).
@@ -367,7 +372,9 @@ def evaluate(
     "subsets" ({name: {"accuracy", "pairs"}}), "calibration/ece", "length_bias/acc_chosen_shorter",
     "length_bias/acc_chosen_longer", "length_bias/reward_length_corr", "margins/*", "rewards/*",
     "hardest_misranked", and where they apply "listwise/kendall_tau", "pointwise/spearman",
-    "pointwise/pearson", "rewardbench" or "rewardbench2"; for a reward with several members (an
+    "pointwise/pearson", "rewardbench" or "rewardbench2", "coherence/shuffle_preference" (the share
+    of chosen replies whose reward beats their word-shuffled copy's, ties lose) and
+    "coherence/pairs" (with shuffle_check); for a reward with several members (an
     ensemble folder, or several models in one RewardFunction) "ensemble": each member's accuracy,
     ECE and Brier score beside the combined reward's (`rlhf_rm.evaluate.ensemble`).
     """
@@ -392,6 +399,8 @@ def evaluate(
             if member_scores is not None and data.groups:
                 combined = np.concatenate(scores.groups)
                 entries[name]["ensemble"] = ensemble_entry(data.groups, member_scores, combined, members.combine)
+            if shuffle_check and data.groups and "rewardbench2" not in (data.benchmark, benchmark):
+                entries[name].update(_shuffle_check(reward, data, scores, batch_size, progress, f"{model} | {name}"))
         per_model[model] = {"datasets": entries}
     from rlhf_rm.evaluate.report import json_safe, write_report
 
@@ -403,6 +412,18 @@ def evaluate(
     if report_dir is not None:
         write_report(report, report_dir)
     return report
+
+
+def _shuffle_check(reward: Reward, data: EvalData, scores: Scores, batch_size: int | None, progress: bool,
+                   desc: str) -> dict:
+    """The coherence keys of one data set: each distinct chosen reply's reward (already scored)
+    against its word-shuffled copy's (seed 0), the copies scored like the data set."""
+    from rlhf_rm.evaluate.coherence import coherence_keys
+
+    def score(prompts: list, replies: list[str]) -> np.ndarray:
+        return score_texts(reward, prompts, replies, batch_size, progress, f"{desc} | shuffled")
+
+    return coherence_keys(data.groups, scores.groups, score, seed=0)
 
 
 def _unique(names: list[str]) -> list[str]:

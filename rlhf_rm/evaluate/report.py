@@ -25,8 +25,10 @@ def model_entries(report: dict) -> dict[str, dict]:
 
 def format_table(report: dict) -> str:
     """A compact fixed-width table, one line per (model, data set). tau/rho: Kendall's tau on
-    ranked lists, else Spearman's rho on pointwise ratings; score: the benchmark score."""
-    header = ["model", "data", "accuracy", "95% CI", "pairs", "skipped", "ECE", "acc short/long", "tau/rho", "score"]
+    ranked lists, else Spearman's rho on pointwise ratings; score: the benchmark score; shuffle:
+    the share of chosen replies that beat their word-shuffled copy (coherence, issue 14)."""
+    header = ["model", "data", "accuracy", "95% CI", "pairs", "skipped", "ECE", "acc short/long", "tau/rho", "score",
+              "shuffle"]
     rows = []
     for model, entries in model_entries(report).items():
         for name, e in entries.items():
@@ -38,7 +40,7 @@ def format_table(report: dict) -> str:
                 str(e.get("pairs", 0)), str(e.get("skipped", 0)), _f(e.get("calibration/ece")),
                 f"{_f(e.get('length_bias/acc_chosen_shorter'))}/{_f(e.get('length_bias/acc_chosen_longer'))}",
                 _f(e.get("listwise/kendall_tau", e.get("pointwise/spearman"))),
-                score,
+                score, _f(e.get("coherence/shuffle_preference")),
             ])
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
@@ -84,7 +86,10 @@ def render_markdown(report: dict) -> str:
            "the mean reward by reply length (characters). A reward that only counts length scores ~0 and ~1.", "",
            "![margins](margins.png)", "",
            "*Margins*: the distribution of r_chosen − r_rejected (left of 0 is misranked) and of the rewards "
-           "of preferred and other replies.", ""]
+           "of preferred and other replies.", "",
+           "*Shuffle* (coherence): the share of distinct chosen replies whose reward is strictly higher than "
+           "that of the same reply with its words shuffled (same length, same words; seed 0). A reward of "
+           "length or vocabulary alone scores 0, one that reads word order near 1.", ""]
     for model, datasets in entries.items():
         for name, e in datasets.items():
             md += _dataset_section(model, name, e)
@@ -104,6 +109,9 @@ def _dataset_section(model: str, name: str, e: dict) -> list[str]:
             ("margin mean / median", f"{_f(e.get('margins/mean'))} / {_f(e.get('margins/median'))}"),
             ("mean reward chosen / rejected",
              f"{_f(e.get('rewards/mean_chosen'))} / {_f(e.get('rewards/mean_rejected'))}")]
+    if "coherence/pairs" in e:
+        rows.append(("chosen beats its word-shuffled copy", f"{_f(e.get('coherence/shuffle_preference'))} "
+                                                          f"({e['coherence/pairs']} replies)"))
     for key, label in (("listwise/kendall_tau", "Kendall's τ (ranked lists)"), ("pointwise/spearman", "Spearman ρ (ratings)"),
                        ("pointwise/pearson", "Pearson r (ratings)")):
         if key in e:
