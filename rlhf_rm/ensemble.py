@@ -29,13 +29,13 @@ import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Callable
 
 from rlhf_rm.contract import CONTRACT_FILE, Contract, EnsembleSpec
-from rlhf_rm.train_data import TrainData, load_train_eval, log_main
+from rlhf_rm.train_data import TrainData, TrainResult, load_train_eval, log_main
 
-if TYPE_CHECKING:
-    from rlhf_rm.train import TrainConfig, TrainResult
+# the settings are a rlhf_rm.train.TrainConfig (not imported: train imports this module)
+TrainConfig = Any
 
 # what a finished member's folder keeps once the ensemble's contract is written
 MEMBER_FILES = ("adapter_config.json", "adapter_model.safetensors", "train_log.jsonl", "tensorboard")
@@ -66,10 +66,9 @@ def member_examples(examples: list, seed: int, sampling: str) -> list:
     return [examples[rng.randrange(len(examples))] for _ in examples]
 
 
-def train_ensemble(cfg: TrainConfig) -> TrainResult:
-    """Train ``cfg.ensemble`` members one after another and save them in one folder (see the module)."""
-    from rlhf_rm.train import TrainResult, train
-
+def train_ensemble(cfg: TrainConfig, train: Callable[..., TrainResult]) -> TrainResult:
+    """Train ``cfg.ensemble`` members one after another with ``train`` (``rlhf_rm.train.train``, passed
+    in so this module never imports it back) and save them in one folder (see the module)."""
     check_ensemble(cfg)
     k, out, t0 = cfg.ensemble, Path(cfg.output_dir), time.time()
     main = int(os.environ.get("RANK", "0")) == 0
@@ -173,8 +172,6 @@ def _reduce_members(out: Path, names: list[str]) -> None:
 
 
 def _result(contract: Contract, out: Path, seconds: float, pairs_per_second: float, main: bool) -> TrainResult:
-    from rlhf_rm.train import TrainResult
-
     m = contract.metrics
     return TrainResult(out, m.get("steps", 0), m.get("rm/eval_accuracy"), m.get("train_examples", 0),
                        m.get("eval_examples", 0), m.get("skipped_rows", 0), m.get("truncated", 0), seconds,

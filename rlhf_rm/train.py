@@ -29,7 +29,7 @@ from rlhf_rm.checkpoint import save_checkpoint
 from rlhf_rm.contract import PROMPT_TRUNCATION, RESPONSE_TRUNCATION
 from rlhf_rm.ensemble import train_ensemble
 from rlhf_rm.model import LoraSettings, ModelSettings, RewardModel, build_reward_model
-from rlhf_rm.train_data import TrainData, load_train_eval, log_main
+from rlhf_rm.train_data import TrainData, TrainResult, load_train_eval, log_main
 from rlhf_rm.train_eval import DevEval, TrainLog, evaluate_dev, final_dev_metrics, is_new_best
 
 
@@ -118,20 +118,6 @@ class TrainConfig:
         )
 
 
-@dataclass
-class TrainResult:
-    output_dir: Path
-    steps: int
-    eval_accuracy: float | None
-    train_examples: int
-    eval_examples: int
-    skipped_rows: int
-    truncated: int
-    seconds: float
-    pairs_per_second: float
-    is_main: bool = True
-
-
 def _seed_all(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
@@ -144,7 +130,7 @@ def train(cfg: TrainConfig, data: TrainData | None = None) -> TrainResult:
     """Train a reward model by ``cfg``; write it (contract, weights, tokenizer, card) to ``cfg.output_dir``.
     ``data``: examples already loaded and split (an ensemble member's)."""
     if cfg.ensemble != 1:  # k members, each trained by this function (rlhf_rm.ensemble)
-        return train_ensemble(cfg)
+        return train_ensemble(cfg, train)
     accelerator = _accelerator(cfg)
     main, out, t0 = accelerator.is_main_process, Path(cfg.output_dir), time.time()
     _seed_all(cfg.seed)

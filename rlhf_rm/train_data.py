@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 
@@ -80,3 +81,19 @@ def resolve_data_spec(spec: str | list[str]) -> str | list[str]:
 
         return str(default_prefs_path())
     return spec
+
+
+@dataclass
+class TrainResult:
+    """What ``rlhf_rm.train.train`` (one model or an ensemble) returns."""
+
+    output_dir: Path
+    steps: int
+    eval_accuracy: float | None
+    train_examples: int
+    eval_examples: int
+    skipped_rows: int
+    truncated: int
+    seconds: float
+    pairs_per_second: float
+    is_main: bool = True
