@@ -36,6 +36,11 @@ class EncodedExample:
     is_label: bool = False
 
     @property
+    def is_pair(self) -> bool:
+        """Two ranked replies: a Bradley-Terry pair (a pointwise example has one)."""
+        return len(self.replies) == 2 and self.kind != "pointwise"
+
+    @property
     def length(self) -> int:
         return max(len(r.input_ids) for r in self.replies)
 
@@ -111,7 +116,7 @@ def batch_loss(scores: torch.Tensor, batch: Sequence[EncodedExample], center_coe
         pos += len(ex.replies)
     terms: list[tuple[torch.Tensor, int]] = []
     stats: dict[str, float] = {}
-    pair_idx = [i for i, ex in enumerate(batch) if len(ex.replies) == 2 and ex.kind != "pointwise"]
+    pair_idx = [i for i, ex in enumerate(batch) if ex.is_pair]
     if pair_idx:
         first = torch.tensor([offsets[i] for i in pair_idx], device=device)
         chosen, rejected = scores[first], scores[first + 1]
@@ -155,7 +160,7 @@ def batch_loss(scores: torch.Tensor, batch: Sequence[EncodedExample], center_coe
 def length_only_beta(encoded: Sequence[EncodedExample]) -> float:
     """How much reply length alone explains the pairwise preferences: the length-only Bradley-Terry
     fit (:func:`rlhf_rm.losses.fit_length_coefficient`) over the two-reply examples; 0 without any."""
-    pairs = [ex.replies for ex in encoded if len(ex.replies) == 2 and ex.kind != "pointwise"]
+    pairs = [ex.replies for ex in encoded if ex.is_pair]
     if not pairs:
         return 0.0
     return fit_length_coefficient(torch.tensor([c.reply_tokens for c, _ in pairs]),
