@@ -39,6 +39,8 @@ A scalar reward model trained with [rlhf_rm](https://pypi.org/project/rlhf_rm/) 
 
 {_metrics_table(contract.metrics)}
 
+{limits_section(contract)}
+
 ## Use
 
 ```python
@@ -55,6 +57,33 @@ reward(["How do I boil an egg?"], ["Simmer it for nine minutes."])
 {json.dumps(cfg, indent=2, default=str)}
 ```
 """
+
+
+def limits_section(contract) -> str:
+    """What this reward can and cannot judge, from what its contract records about training."""
+    cfg, metrics = contract.train_config or {}, contract.metrics or {}
+    lines = [f"- It reads at most {contract.max_length} tokens of conversation plus reply; the reply keeps its "
+             f"first {contract.max_response_tokens}+ tokens, so anything later in a long reply is not judged."]
+    corr = metrics.get("rm/eval_length_bias_reward_length_corr")
+    shorter = metrics.get("rm/eval_length_bias_acc_chosen_shorter")
+    if corr is not None and shorter is not None:
+        lines.append(f"- Length: on its dev split the reward correlates with reply length at {corr:.2f}, and it is "
+                     f"right on {shorter:.2f} of the pairs whose preferred reply is the shorter one.")
+    if contract.length_debias == "lc_bt":
+        lines.append(f"- Trained with a length-controlled Bradley-Terry term (beta {contract.length_beta}), "
+                     "dropped at inference: the reward is the head alone.")
+    else:
+        lines.append("- No length debiasing in training: a longer reply may win for its length alone. Check "
+                     "`rlhf-rm eval`'s `length_bias/*` before steering a policy with it.")
+    augment = float(cfg.get("augment_negatives") or 0)
+    lines.append(f"- Trained against synthetic broken copies of chosen replies (shuffled words, truncation, loops, "
+                 f"word salad, filler) on {augment:.0%} of its pairs." if augment else
+                 "- Not trained on synthetic broken replies: it may prefer a reply with its words shuffled to the "
+                 "reply itself (`rlhf-rm eval` reports `coherence/shuffle_preference`).")
+    lines.append("- It is a learned proxy of its labellers' preferences on its training data, not a judge of facts "
+                 "or of safety outside that data. A policy optimized hard against it finds its blind spots: keep a "
+                 "KL penalty, use best-of-n with a small n, or an ensemble's `mean_minus_std`.")
+    return "## What it can and cannot judge\n\n" + "\n".join(lines)
 
 
 def _ensemble_line(spec) -> str:
