@@ -69,10 +69,13 @@ def limits_section(contract) -> str:
     if corr is not None and shorter is not None:
         lines.append(f"- Length: on its dev split the reward correlates with reply length at {corr:.2f}, and it is "
                      f"right on {shorter:.2f} of the pairs whose preferred reply is the shorter one.")
+    corr_coef = float(cfg.get("length_corr_coef") or 0)
     if contract.length_debias == "lc_bt":
         lines.append(f"- Trained with a length-controlled Bradley-Terry term (beta {contract.length_beta}), "
                      "dropped at inference: the reward is the head alone.")
-    else:
+    if corr_coef:
+        lines.append(f"- Trained with a penalty of {corr_coef} x |corr(reward, log reply length)| per batch.")
+    if contract.length_debias != "lc_bt" and not corr_coef:
         lines.append("- No length debiasing in training: a longer reply may win for its length alone. Check "
                      "`rlhf-rm eval`'s `length_bias/*` before steering a policy with it.")
     augment = float(cfg.get("augment_negatives") or 0)

@@ -26,3 +26,8 @@ def test_debiased_augmented_recipe_says_so():
     assert "length-controlled Bradley-Terry term (beta 0.25)" in text and "No length debiasing" not in text
     assert "on 10% of its pairs" in text and "Not trained on synthetic" not in text
     assert "correlates with reply length" not in text  # no dev metrics recorded: no figure invented
+
+
+def test_length_correlation_penalty_counts_as_debiasing():
+    text = limits_section(_contract(train_config={"length_corr_coef": 0.5}))
+    assert "penalty of 0.5 x |corr(reward, log reply length)|" in text and "No length debiasing" not in text
