@@ -172,3 +172,46 @@ def test_a_4_mb_row_costs_no_more_memory_than_the_rest_of_the_file(tiny_decoder_
     assert run.returncode == 0, run.stderr[-2000:]
     peak_small, peak_big = json.loads(run.stdout.strip().splitlines()[-1])
     assert peak_big - peak_small < 100, (peak_small, peak_big)
+
+
+def _encode_one_by_one(rm: RewardModel, prompts, replies) -> list:
+    """The reference: each pair alone, its prompt rendered and tokenized through the tokenizer's own calls."""
+    out = []
+    for prompt, reply in zip(prompts, replies):
+        text = rm.tokenizer.apply_chat_template(encode_module.as_messages(prompt), chat_template=rm.contract.prompt_template,
+                                                tokenize=False, add_generation_prompt=True)
+        p_ids = rm.tokenizer(text, add_special_tokens=False)["input_ids"]
+        r_ids = rm.tokenizer(reply, add_special_tokens=False)["input_ids"]
+        p = encode_module.Tokenized(p_ids, len(p_ids), False)
+        r = encode_module.Tokenized(r_ids, len(r_ids), False)
+        prefix = rm.special.prefix if p_ids[: len(rm.special.prefix)] != rm.special.prefix else []
+        eos = [rm.contract.eos_token_id] if rm.contract.append_eos else []
+        out.append(encode_module._fit(rm.contract, rm.special, prefix, p, r, eos))
+    return out
+
+
+@pytest.mark.parametrize("which", ["decoder", "encoder"])
+def test_a_batch_with_repeated_prompts_encodes_as_each_pair_alone(which, tiny_decoder_dir, tiny_encoder_dir):
+    rm = _build(tiny_decoder_dir if which == "decoder" else tiny_encoder_dir, max_length=64)
+    chat = [{"role": "user", "content": _text(6, 1)}, {"role": "assistant", "content": "ok"},
+            {"role": "user", "content": _text(5, 2)}]
+    odd = [{"role": "user", "content": _text(4, 3), "meta": {"unhashable": [1]}}]  # rendered, never merged
+    prompts = [_text(9, 0), chat, _text(9, 0), odd, chat, "[SEP] Zürich 猫 don't", _text(9, 0), odd]
+    replies = [_text(n, 10 + n) for n in range(3, 3 + len(prompts))]
+    assert _inputs(rm.encode(prompts, replies)) == _inputs(_encode_one_by_one(rm, prompts, replies))
+    assert [e.reply_tokens for e in rm.encode(prompts, replies)] == [
+        len(rm.tokenizer(r, add_special_tokens=False)["input_ids"]) for r in replies]
+    assert rm.encode([], []) == []
+
+
+def test_token_ids_falls_back_to_the_tokenizer_when_its_backend_truncates(tiny_encoder_dir):
+    tok = _build(tiny_encoder_dir).tokenizer
+    texts = [_text(40, 4), "[SEP] [CLS] Zürich"]
+    expected = tok(texts, add_special_tokens=False)["input_ids"]
+    assert encode_module.token_ids(tok, texts) == expected
+    tok.backend_tokenizer.enable_truncation(max_length=5)  # state another caller may leave on the backend
+    assert encode_module.token_ids(tok, texts) == expected  # the tokenizer's own call resets it
+    assert tok.backend_tokenizer.truncation is None
+    tok.split_special_tokens = True  # "[SEP]" in text becomes ordinary word pieces
+    split = tok(texts, add_special_tokens=False)["input_ids"]
+    assert split != expected and encode_module.token_ids(tok, texts) == split
