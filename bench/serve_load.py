@@ -1,6 +1,6 @@
 """Reward-server load: 1 vs 16 concurrent clients (requests/s, p50/p99 latency, mean batch size).
 
-    python bench/serve_load.py [--requests 256] [--rounds 3] [--models minilm,tiny] [--pairs-per-request 1]
+    python bench/serve_load.py [--requests N] [--rounds 5] [--models minilm,tiny] [--pairs-per-request 1]
 
 The server (`rlhf-rm serve`, default settings) runs in its own process on 127.0.0.1, once with
 each of two reward models saved with the rlhf_rm contract:
@@ -14,15 +14,18 @@ Each request is POST /score with one (prompt, reply) pair (the headline): short 
 HH-RLHF (helpful-base) pairs from ../shared, the case where dynamic batching matters.
 ``--pairs-per-request 8`` sends micro-batches instead, as OpenRLHF's remote reward model does
 (its lines are labelled ``serve_<model>_pairs8_...`` and count pairs/s, not requests/s).
-A run sends 256 requests: one client sending them one after another, or 16 clients sending 16
-each. The clients are a lean HTTP/1.1 keep-alive client on asyncio streams (one open connection
-each; JSON encoded and decoded for every request, status checked): a full HTTP client library
-costs the client process more CPU per request than the server spends on it, and on a small
-machine that CPU is taken from the server. After a warm-up, the two loads run interleaved 3
-times; the median run of each is reported, with the server process's CPU time per request
-(read from /proc), which a busy machine distorts less than wall time. The server gets one
-intra-op thread (BENCH_THREADS): the clients and the HTTP loop need the other core, and spinning
-OpenMP threads on a busy CPU make small batches slow and noisy.
+A run sends 256 requests to MiniLM and 2,048 to the tiny model (``--requests`` sets both): one
+client sending them one after another, or 16 clients sending an equal share. (256 requests to the
+tiny model are a 0.2-0.7 s run, too short to time on a shared CPU: its ratio read 2.47 there and
+2.97 with 2,048 on the same code.) The clients are a lean HTTP/1.1 keep-alive client on asyncio
+streams (one open connection each; JSON encoded and decoded for every request, status checked): a
+full HTTP client library costs the client process more CPU per request than the server spends on
+it, and on a small machine that CPU is taken from the server. After a warm-up run of each load (not
+counted: the first runs of a fresh server are up to ~30% slower), the two loads run interleaved 5
+times; the median run of each is reported, with the server process's CPU time per request (read
+from /proc), which a busy machine distorts less than wall time. The server gets one intra-op thread
+(BENCH_THREADS): the clients and the HTTP loop need the other core, and spinning OpenMP threads on
+a busy CPU make small batches slow and noisy.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ import httpx
 import torch
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-REQUESTS, ROUNDS = 256, 3
+REQUESTS = {"minilm": 256, "tiny": 2048}  # per run: each run of the tiny model lasts >= ~1.5 s
+ROUNDS = 5
 
 
 def pairs() -> list[tuple[str, str]]:
@@ -80,12 +84,12 @@ class Client:
         return answer
 
 
-async def load(port: int, clients: int, data: list[tuple[str, str]], pairs_per_request: int = 1,
+async def load(port: int, clients: int, data: list[tuple[str, str]], requests: int, pairs_per_request: int = 1,
                ) -> tuple[float, list[float]]:
-    """Seconds for REQUESTS requests from ``clients`` concurrent clients, and each latency.
+    """Seconds for ``requests`` requests from ``clients`` concurrent clients, and each latency.
     The clients and their connections are set up before the clock starts."""
     latencies: list[float] = []
-    per_client = REQUESTS // clients
+    per_client = requests // clients
 
     async def client(k: int, http: Client) -> None:
         for i in range(per_client):
@@ -111,7 +115,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(model_dir: str, pairs_per_request: int = 1) -> dict[int, dict]:
+def measure(model_dir: str, requests: int, rounds: int, pairs_per_request: int = 1) -> dict[int, dict]:
     """The median run of each load against a server on ``model_dir``."""
     from rlhf_rm.serve import free_port
 
@@ -133,12 +137,13 @@ def measure(model_dir: str, pairs_per_request: int = 1) -> dict[int, dict]:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the server did not start")
             time.sleep(0.2)
-        asyncio.run(load(port, 4, data[:16], pairs_per_request))  # warm-up
+        for clients in (1, 16):  # warm-up: one whole run of each load, not counted
+            asyncio.run(load(port, clients, data, requests, pairs_per_request))
         runs: dict[int, list[dict]] = {1: [], 16: []}
-        for _ in range(ROUNDS):
+        for _ in range(rounds):
             for clients in (1, 16):
                 before, cpu = httpx.get(f"{url}/metrics").json(), cpu_seconds(server.pid)
-                seconds, latencies = asyncio.run(load(port, clients, data, pairs_per_request))
+                seconds, latencies = asyncio.run(load(port, clients, data, requests, pairs_per_request))
                 after, cpu = httpx.get(f"{url}/metrics").json(), cpu_seconds(server.pid) - cpu
                 lat = sorted(latencies)
                 runs[clients].append({
@@ -156,14 +161,13 @@ def measure(model_dir: str, pairs_per_request: int = 1) -> dict[int, dict]:
 
 
 def main() -> int:
-    global REQUESTS, ROUNDS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=REQUESTS, help="requests per run (a multiple of 16)")
+    parser.add_argument("--requests", type=int, default=None,
+                        help=f"requests per run, a multiple of 16 (default: {REQUESTS})")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--models", default="minilm,tiny")
     parser.add_argument("--pairs-per-request", type=int, default=1, help="(prompt, reply) pairs in each request")
     args = parser.parse_args()
-    REQUESTS, ROUNDS = args.requests, args.rounds
     if not (SHARED / "data" / "hh-rlhf").exists():
         print(f"needs {SHARED / 'data' / 'hh-rlhf'}", file=sys.stderr)
         return 1
@@ -182,10 +186,11 @@ def main() -> int:
                                       ).save_pretrained(f"{tmp}/tiny_base")
         tok.save_pretrained(f"{tmp}/tiny_base")
         build_reward_model(ModelSettings(name_or_path=f"{tmp}/tiny_base", max_length=256, max_response_tokens=128)).save(f"{tmp}/tiny")
-        for name in args.models.split(","):
-            results[name] = measure(f"{tmp}/{name}", args.pairs_per_request)
+        requests = {name: args.requests or REQUESTS[name] for name in args.models.split(",")}
+        for name, n in requests.items():
+            results[name] = measure(f"{tmp}/{name}", n, args.rounds, args.pairs_per_request)
     k = args.pairs_per_request
-    print(f"requests_per_run={REQUESTS} rounds={ROUNDS} pairs_per_request={k} "
+    print(f"requests_per_run={','.join(f'{m}:{n}' for m, n in requests.items())} rounds={args.rounds} pairs_per_request={k} "
           f"server_threads={os.environ.get('BENCH_THREADS', '1')}")
     for name, med in results.items():
         # the headline (one pair a request) keeps its names; a micro-batch mix counts pairs

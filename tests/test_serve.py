@@ -114,3 +114,20 @@ def test_a_lone_client_does_not_wait_for_a_batch_to_fill():
     finally:
         batcher.stop()
     assert batcher.stats()["batches"] == 3 and batcher.stats()["mean_batch_requests"] == pytest.approx(5 / 3)
+
+
+def test_serve_freezes_what_is_loaded_out_of_the_garbage_collector(rf, monkeypatch):
+    import gc
+
+    import uvicorn
+
+    from rlhf_rm.serve import serve
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(frozen=gc.get_freeze_count(), **kw))
+    gc.unfreeze()
+    try:
+        serve(rf, ServeSettings(port=1234))
+        assert seen["frozen"] > 10_000 and seen["host"] == "127.0.0.1" and seen["port"] == 1234
+    finally:
+        gc.unfreeze()
