@@ -156,12 +156,59 @@ def test_micro_batches_cap_inputs_and_padded_tokens():
     assert micro_batches([], 3, max_tokens=50) == []
 
 
+def _partition_cost(lengths, batches, overhead):
+    return sum(overhead + len(b) * max(lengths[i] for i in b) for b in batches)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_micro_batches_with_a_forward_overhead_find_the_cheapest_cuts(seed):
+    import itertools
+    import random
+
+    rng = random.Random(seed)
+    lengths = [rng.randint(1, 60) for _ in range(rng.randint(1, 8))]
+    batch_size, max_tokens, overhead = rng.choice([2, 3, 8]), rng.choice([None, 90]), rng.choice([1.0, 12.5, 80.0])
+    batches = micro_batches(lengths, batch_size, max_tokens, overhead)
+    order = sorted(range(len(lengths)), key=lengths.__getitem__, reverse=True)
+    assert [i for b in batches for i in b] == order  # longest first, every input once
+
+    def allowed(b):
+        return len(b) <= batch_size and (len(b) == 1 or not max_tokens or len(b) * lengths[b[0]] <= max_tokens)
+
+    assert all(allowed(b) for b in batches)
+    best = min(  # every way to cut the sorted order into contiguous batches
+        _partition_cost(lengths, parts, overhead)
+        for cuts in itertools.product([False, True], repeat=len(order) - 1)
+        for parts in [[order[i:j] for i, j in zip([0] + [k + 1 for k, c in enumerate(cuts) if c],
+                                                   [k + 1 for k, c in enumerate(cuts) if c] + [len(order)])]]
+        if all(allowed(b) for b in parts)
+    )
+    assert _partition_cost(lengths, batches, overhead) == pytest.approx(best)
+
+
+def test_micro_batches_weigh_padding_against_the_forward_overhead():
+    lengths = [2, 10, 2, 10, 2, 10]
+    assert micro_batches(lengths, 8, overhead_tokens=5) == [[1, 3, 5], [0, 2, 4]]  # 46 < 65 in one batch
+    assert micro_batches(lengths, 8, overhead_tokens=100) == [[1, 3, 5, 0, 2, 4]]  # 160 < 230 in two
+
+
+def test_the_cpu_forward_overhead_grows_with_model_size_against_its_per_token_cost(tiny_encoder_dir):
+    from rlhf_rm.model.score import forward_overhead_tokens
+
+    small = forward_overhead_tokens(_build(tiny_encoder_dir).model)
+    minilm = forward_overhead_tokens(build_reward_model(ModelSettings(name_or_path="minilm")).model)
+    assert 30 < minilm < 50 and small > 10 * minilm  # MiniLM measured ~40 (10.8 ms vs 0.27 ms a token)
+
+
 def test_scores_do_not_depend_on_the_micro_batching(tiny_encoder_dir):
     rm = _build(tiny_encoder_dir)
     items = rm.encode(PROMPTS * 3, REPLIES * 3)
     one_by_one = rm.score_encoded(items, batch_size=1)
     for batch_size, max_tokens in ((64, None), (64, 60), (4, 1000)):
         assert rm.score_encoded(items, batch_size, max_tokens) == pytest.approx(one_by_one, abs=1e-5)
+    for overhead in (1.0, 30.0):  # the CPU cuts by the forward's fixed cost
+        rm._overhead_tokens = overhead
+        assert rm.score_encoded(items, 64) == pytest.approx(one_by_one, abs=1e-5)
 
 
 def test_mean_pooling_is_refused_for_decoders(tiny_decoder_dir):

@@ -10,7 +10,7 @@ import torch
 from rlhf_rm.contract import Contract, Message
 from rlhf_rm.model.encode import Encoded, SpecialTokens, collate, encode_pairs, render_prompt
 from rlhf_rm.model.io import export_folder, load_folder, save_folder
-from rlhf_rm.model.score import CPU_BATCH_TOKENS, micro_batches, sequence_scores
+from rlhf_rm.model.score import CPU_BATCH_TOKENS, forward_overhead_tokens, micro_batches, sequence_scores
 
 
 class RewardModel:
@@ -90,16 +90,20 @@ class RewardModel:
 
         Length-sorted micro-batches of at most ``batch_size`` inputs and ``max_tokens`` padded
         tokens (None: ``CPU_BATCH_TOKENS`` on the CPU, no cap on an accelerator): inputs of similar
-        length waste little padding, and a CPU batch stays small enough to be cheap per token.
+        length waste little padding, and a CPU batch stays small enough to be cheap per token. On
+        the CPU the cuts also weigh padding against a forward's fixed cost
+        (:func:`~rlhf_rm.model.score.forward_overhead_tokens`).
         """
-        if max_tokens is None and self.device.type == "cpu":
-            max_tokens = CPU_BATCH_TOKENS
+        overhead = 0.0
+        if self.device.type == "cpu":
+            max_tokens = CPU_BATCH_TOKENS if max_tokens is None else max_tokens
+            overhead = self._cpu_overhead_tokens()
         scores = [[0.0] * len(items) for _ in range(self.member_count)]
         was_training = self.model.training
         if was_training:  # (toggling walks every module: skip it for a model already in eval mode)
             self.model.eval()
         try:
-            for idx in micro_batches([len(e.input_ids) for e in items], batch_size, max_tokens):
+            for idx in micro_batches([len(e.input_ids) for e in items], batch_size, max_tokens, overhead):
                 values = self.forward_members(self.collate([items[i] for i in idx])).tolist()  # (M, b)
                 for row, member_values in zip(scores, values):
                     for i, v in zip(idx, member_values):
@@ -108,6 +112,11 @@ class RewardModel:
             if was_training:
                 self.model.train()
         return scores
+
+    def _cpu_overhead_tokens(self) -> float:
+        if getattr(self, "_overhead_tokens", None) is None:
+            self._overhead_tokens = forward_overhead_tokens(self.model)
+        return self._overhead_tokens
 
     # ---- saving -------------------------------------------------------------------------
     def save(self, folder: str | Path) -> None:
