@@ -125,10 +125,8 @@ def _finished(out: Path, names: list[str]) -> bool:
 def _assemble(cfg: TrainConfig, out: Path, names: list[str], data: TrainData) -> Contract:
     """The ensemble's contract from its members' (the shared fields are the same in each), the
     combined dev metrics measured on the members loaded as one model, written last."""
-    import torch
-
     from rlhf_rm.card import reward_model_card, write_card
-    from rlhf_rm.model import RewardModel, load_tokenizer
+    from rlhf_rm.model import RewardModel, default_device, load_tokenizer
     from rlhf_rm.model.io import load_weights
     from rlhf_rm.train_eval import final_dev_metrics
 
@@ -140,8 +138,7 @@ def _assemble(cfg: TrainConfig, out: Path, names: list[str], data: TrainData) ->
     )
     contract = dataclasses.replace(members[0], ensemble=spec, length_beta=None, norm_mean=None, norm_std=None,
                                    train_config=asdict(cfg))
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    model = load_weights(out, contract, trust_remote_code=cfg.trust_remote_code).to(device).eval()
+    model = load_weights(out, contract, trust_remote_code=cfg.trust_remote_code).to(default_device()).eval()
     rm = RewardModel(model, load_tokenizer(str(out / names[0]), cfg.trust_remote_code), contract)
     # the mean of the members on the dev split; norm_mean/norm_std: of that mean score
     final = final_dev_metrics(rm, data.eval, cfg.eval_batch_size, None, 0)

@@ -25,7 +25,7 @@ from typing import Literal
 import torch
 
 from rlhf_rm.contract import Message
-from rlhf_rm.model import RewardModel, as_messages, as_text
+from rlhf_rm.model import RewardModel, as_messages, as_text, default_device
 
 Prompt = str | list[Message]
 Completion = str | list[Message]
@@ -151,7 +151,7 @@ class RewardFunction:
         """
         paths = [path_or_paths] if isinstance(path_or_paths, (str, Path)) else list(path_or_paths)
         if device is None:
-            device = "cuda" if torch.cuda.is_available() else "cpu"
+            device = default_device()
         models = []
         for path in paths:
             rm = RewardModel.load(path, device=device, dtype=dtype)

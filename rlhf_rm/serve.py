@@ -409,9 +409,8 @@ def serve(reward_fn: Callable, settings: ServeSettings = ServeSettings(), log_le
     # no line per request (it costs the event loop on every small request): the batcher logs its
     # totals every 10 s; --log-level debug brings the access log back
     app = create_app(reward_fn, settings)
-    # the model, tokenizer and libraries loaded so far live as long as the server: freeze them out
-    # of the garbage collector, whose first full pass over them (~200k objects) otherwise stalls
-    # every request for ~0.2 s once the server is busy
+    # what is loaded lives as long as the server: out of the garbage collector, whose first full
+    # pass over it (~200k objects) otherwise stalls every request for ~0.2 s once the server is busy
     gc.collect()
     gc.freeze()
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level, access_log=log_level == "debug")

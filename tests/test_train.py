@@ -31,6 +31,16 @@ def _tiny(model_dir: Path, out: Path, data: Path, *extra: str) -> TrainConfig:
     ])
 
 
+
+@pytest.mark.parametrize("ensemble", [1, 2])
+def test_a_file_of_only_bad_rows_is_refused_before_training(ensemble, tiny_encoder_dir, tmp_path):
+    data = tmp_path / "bad.jsonl"
+    data.write_text(json.dumps({"prompt": "a", "chosen": "b"}) + "\n{not json\n")
+    cfg = _tiny(tiny_encoder_dir, tmp_path / "o", data, "on_bad_row=skip", f"ensemble={ensemble}")
+    with pytest.raises(ValueError, match="no training examples left after removing bad rows"):
+        train(cfg)
+    assert not (tmp_path / "o" / "contract.json").exists()
+
 def _weights(folder: Path) -> dict[str, torch.Tensor]:
     return load_file(str(folder / "adapter_model.safetensors"))
 

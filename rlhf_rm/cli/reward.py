@@ -80,6 +80,7 @@ def _print_skipped(bad_rows: list) -> None:
 def cmd_rerank(args: argparse.Namespace) -> int:
     import torch
 
+    from rlhf_rm.model import default_device
     from rlhf_rm.policy import Sampling, load_policy, read_prompts
     from rlhf_rm.rerank import best_of_n, read_candidates, sft_records
 
@@ -98,7 +99,7 @@ def cmd_rerank(args: argparse.Namespace) -> int:
         results = best_of_n(rf, prompts, candidates=candidates)
     else:
         prompts = read_prompts(args.prompts)
-        device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        device = args.device or default_device()
         torch.manual_seed(args.seed)
         dtype = getattr(torch, args.dtype) if args.dtype else None
         policy, tokenizer = load_policy(args.policy, dtype=dtype, device=device, what="--policy")

@@ -19,13 +19,13 @@ from rlhf_rm.model.build import LoraSettings, ModelSettings, build_reward_model,
 from rlhf_rm.model.encode import CHARS_PER_TOKEN, Encoded, SpecialTokens, as_messages, as_text, encode_pairs
 from rlhf_rm.model.io import read_contract_json
 from rlhf_rm.model.paths import MODEL_ALIASES, load_tokenizer, peft_quietly, resolve_model_path
-from rlhf_rm.model.reward_model import RewardModel
+from rlhf_rm.model.reward_model import RewardModel, default_device
 from rlhf_rm.model.score import CPU_BATCH_TOKENS, bert_cls_scores, micro_batches, sequence_scores
 
 __all__ = [
     "CHARS_PER_TOKEN", "CPU_BATCH_TOKENS", "ENCODER_TYPES", "MODEL_ALIASES", "Encoded", "LoraSettings",
     "ModelSettings", "RewardModel", "SpecialTokens", "as_messages", "as_text", "bert_cls_scores",
-    "build_reward_model", "detect_architecture", "encode_pairs", "head_modules", "load_tokenizer",
+    "build_reward_model", "default_device", "detect_architecture", "encode_pairs", "head_modules", "load_tokenizer",
     "micro_batches", "pad_token", "peft_quietly", "read_contract_json", "resolve_model_path",
     "resolve_template", "sequence_scores",
 ]

@@ -13,6 +13,11 @@ from rlhf_rm.model.io import export_folder, load_folder, save_folder
 from rlhf_rm.model.score import CPU_BATCH_TOKENS, forward_overhead_tokens, micro_batches, sequence_scores
 
 
+def default_device() -> str:
+    """Where a reward model goes when the caller names no device: the GPU when there is one."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 class RewardModel:
     """A reward model and its contract: ``encode`` -> ``collate`` -> ``forward`` -> scores.
 
