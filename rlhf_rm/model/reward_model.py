@@ -30,6 +30,7 @@ class RewardModel:
         self.tokenizer = tokenizer
         self.contract = contract
         self.special = SpecialTokens.of(tokenizer, pair=contract.architecture == "encoder")
+        self._overhead_tokens: float | None = None  # a CPU forward's fixed cost, in padded tokens (lazy)
 
     # ---- inputs -------------------------------------------------------------------------
     def render_prompt(self, prompt: str | Sequence[Message]) -> str:
@@ -119,7 +120,7 @@ class RewardModel:
         return scores
 
     def _cpu_overhead_tokens(self) -> float:
-        if getattr(self, "_overhead_tokens", None) is None:
+        if self._overhead_tokens is None:
             self._overhead_tokens = forward_overhead_tokens(self.model)
         return self._overhead_tokens
 
