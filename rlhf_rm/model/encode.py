@@ -105,8 +105,15 @@ def render_prompt(tokenizer, template: str, prompt: str | Sequence[Message]) -> 
 
 
 def render_prompts(tokenizer, template: str, prompts: Sequence[str | Sequence[Message]]) -> list[str]:
-    """Each prompt's text by the template, rendered in one batched call; a prompt that repeats
-    (a group of completions of one prompt, as GRPO, best-of-n and OpenRLHF send) is rendered once."""
+    """Each prompt's text by the template (:func:`render_distinct`)."""
+    texts, slots = render_distinct(tokenizer, template, prompts)
+    return [texts[i] for i in slots]
+
+
+def render_distinct(tokenizer, template: str, prompts: Sequence[str | Sequence[Message]]) -> tuple[list[str], list[int]]:
+    """(texts, slots): each distinct prompt's text, rendered in one batched call, and for each prompt
+    the index of its text. A prompt that repeats (a group of completions of one prompt, as GRPO,
+    best-of-n and OpenRLHF send) is rendered once."""
     index: dict = {}
     distinct: list[list[Message]] = []
     slots = []
@@ -120,9 +127,9 @@ def render_prompts(tokenizer, template: str, prompts: Sequence[str | Sequence[Me
         else:
             slots.append(index[key])
     if not distinct:
-        return []
+        return [], []
     texts = tokenizer.apply_chat_template(distinct, chat_template=template, tokenize=False, add_generation_prompt=True)
-    return [texts[i] for i in slots]
+    return texts, slots
 
 
 def _prompt_key(prompt: str | Sequence[Message]):
@@ -206,21 +213,15 @@ def encode_pairs(tokenizer, contract: Contract, special: SpecialTokens, prompts:
     if len(prompts) != len(replies):
         raise ValueError(f"got {len(prompts)} prompts but {len(replies)} replies")
     c = contract
-    texts = render_prompts(tokenizer, c.prompt_template, prompts)
-    distinct = list(dict.fromkeys(texts))  # a repeated prompt is tokenized once
-    reply_texts = [as_text(r) for r in replies]
-    toks = tokenize_cut(tokenizer, distinct + reply_texts, c.max_length,
-                        [c.prompt_truncation == "left"] * len(distinct) + [c.response_truncation == "left"] * len(replies))
-    by_text = dict(zip(distinct, toks))
-    prompt_toks, reply_toks = [by_text[t] for t in texts], toks[len(distinct) :]
+    texts, slots = render_distinct(tokenizer, c.prompt_template, prompts)  # a repeated prompt once
+    toks = tokenize_cut(tokenizer, texts + [as_text(r) for r in replies], c.max_length,
+                        [c.prompt_truncation == "left"] * len(texts) + [c.response_truncation == "left"] * len(replies))
+    prompt_toks, reply_toks = toks[: len(texts)], toks[len(texts) :]
+    # the tokenizer's prefix (BOS), unless the chat template already wrote it
+    prefixes = [[] if special.prefix and _starts_with(tokenizer, t, p, special.prefix) else special.prefix
+                for t, p in zip(texts, prompt_toks)]
     eos = [c.eos_token_id] if c.append_eos and c.eos_token_id is not None else []
-    out = []
-    for text, p, r in zip(texts, prompt_toks, reply_toks):
-        prefix = special.prefix
-        if prefix and _starts_with(tokenizer, text, p, prefix):  # the chat template already wrote BOS
-            prefix = []
-        out.append(_fit(c, special, prefix, p, r, eos))
-    return out
+    return [_fit(c, special, prefixes[i], prompt_toks[i], r, eos) for i, r in zip(slots, reply_toks)]
 
 
 def _starts_with(tokenizer, text: str, prompt: Tokenized, prefix: list[int]) -> bool:
