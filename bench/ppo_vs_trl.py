@@ -214,7 +214,7 @@ def rlhf_rm_worker(out: str, layout: str) -> None:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     sys.path.insert(0, str(REPO))
-    from rlhf_rm.ppo.config import PolicyLora, PPOConfig
+    from rlhf_rm.ppo.settings import PolicyLora, PPOConfig
     from rlhf_rm.ppo.loop import run_ppo
 
     tok = AutoTokenizer.from_pretrained(MODELS / "reward", padding_side="right")

@@ -60,7 +60,7 @@ def in_process(model: str, shards: Path, out: Path) -> tuple[float, float]:
     import torch
 
     from rlhf_rm.reward import RewardFunction
-    from rlhf_rm.scoring import add_rewards, read_scoring_rows
+    from rlhf_rm.data.prompts import add_rewards, read_scoring_rows
 
     torch.set_num_threads(CORES)
     start = time.perf_counter()
@@ -77,7 +77,7 @@ def in_process(model: str, shards: Path, out: Path) -> tuple[float, float]:
 def on_ray(model: str, shards: Path, out: Path, actors: int) -> tuple[float, float]:
     """Seconds of scoring (the actors' first batch start to last batch end), and of the whole run
     (reading, starting actors that import torch and load the model, scoring, writing)."""
-    from rlhf_rm.scale.batch import ActorPool, score_files
+    from rlhf_rm.scale.ray_data import ActorPool, score_files
 
     pool = ActorPool(num_actors=actors, num_cpus=CORES / actors, rows_per_batch=128)
     summary = score_files(str(shards), str(out), {"path_or_paths": model}, pool)
@@ -85,7 +85,7 @@ def on_ray(model: str, shards: Path, out: Path, actors: int) -> tuple[float, flo
 
 
 def serve_rps(model: str, replicas: int, port: int, data: list[tuple[str, str]]) -> float:
-    from rlhf_rm.scale.serve import Replicas, deploy, undeploy
+    from rlhf_rm.scale.ray_serve import Replicas, deploy, undeploy
     from rlhf_rm.serve import ServeSettings
 
     deploy({"path_or_paths": model}, ServeSettings(port=port), Replicas(num_replicas=replicas, num_cpus=CORES / replicas))

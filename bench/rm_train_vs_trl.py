@@ -129,7 +129,7 @@ def main() -> None:
         raise SystemExit(f"{HH} not found: this benchmark uses the shared HH-RLHF files")
     folder = Path(tempfile.mkdtemp())
     trl_data, our_data = make_data(folder)
-    from rlhf_rm.train import cpu_has_fast_bf16
+    from rlhf_rm.train.loop import cpu_has_fast_bf16
 
     sides = [("trl", trl_data), ("rlhf_rm", our_data)]
     if cpu_has_fast_bf16():  # bf16 autocast on both sides, compared with each other only

@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 def _drop_bnb_kernel_notice(record: logging.LogRecord) -> bool:
     # bitsandbytes logs this at import on CPUs with AVX512-BF16 when the optional `kernels` package
     # is absent. It concerns its CPU 4-bit inference kernel, which rlhf_rm never runs
-    # (rlhf_rm.quant.disable_cpu_4bit_repack), so the notice only misleads. Other records still show.
+    # (rlhf_rm.model.quant.disable_cpu_4bit_repack), so the notice only misleads. Other records still show.
     return not record.getMessage().startswith("Failed to load CPU gemm_4bit_forward from kernels-community")
 
 

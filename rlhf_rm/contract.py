@@ -90,7 +90,7 @@ class Contract:
     norm_mean: float | None = None  # reward mean/std on the dev split, measured after training
     norm_std: float | None = None
     # "lc_bt": trained with a learned length term, length_beta * log(reply tokens), in the pairwise
-    # logit (rlhf_rm.losses.length_controlled_pairwise_loss); that term is dropped at inference, so
+    # logit (rlhf_rm.train.losses.length_controlled_pairwise_loss); that term is dropped at inference, so
     # the score is the head's output alone and every consumer reads it as any other score
     length_debias: str = "none"  # one of LENGTH_DEBIAS
     length_beta: float | None = None  # the learned beta, for the record (lc_bt only)

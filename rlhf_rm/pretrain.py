@@ -60,7 +60,7 @@ class PretrainConfig:
 def dialogue_texts(spec: str | list[str], on_bad_row: str = "skip") -> list[str]:
     """Every example of ``spec`` as transcripts: the prompt with each of its replies."""
     from rlhf_rm.data import iter_texts, load_examples
-    from rlhf_rm.train_data import resolve_data_spec
+    from rlhf_rm.train.data import resolve_data_spec
 
     return list(iter_texts(load_examples(resolve_data_spec(spec), on_bad_row=on_bad_row)))
 

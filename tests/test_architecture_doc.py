@@ -79,7 +79,7 @@ def test_every_dotted_name_on_the_map_exists():
 def test_the_checks_catch_a_stale_name():
     assert _dotted_problem("rlhf_rm.model.encode.no_such_function") is not None
     assert _dotted_problem("rlhf_rm.ppo.no_such_module") is not None
-    assert _dotted_problem("rlhf_rm.train.TrainConfig") is None
+    assert _dotted_problem("rlhf_rm.train.config.TrainConfig") is None
 
 
 def test_the_readme_points_to_the_map():

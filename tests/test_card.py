@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from rlhf_rm.card import limits_section
+from rlhf_rm.model.card import limits_section
 
 
 def _contract(**kw):

@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import REPO, write_pairs
 from rlhf_rm.checkpoint import (
     Retention,
     checkpoint_dir,

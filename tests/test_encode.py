@@ -63,7 +63,7 @@ def test_truncation_sides_follow_the_contract(prompt_side, reply_side, tiny_deco
 
 
 def test_training_and_an_export_encode_by_the_saved_sides(tiny_decoder_dir, tmp_path):
-    from rlhf_rm.batching import encode_examples
+    from rlhf_rm.train.batches import encode_examples
     from rlhf_rm.data import Example
 
     rm = _build(tiny_decoder_dir, prompt_truncation="right", response_truncation="left")
@@ -142,7 +142,7 @@ def test_text_of_long_tokens_widens_the_cut_until_it_holds_enough_tokens(tiny_de
 
 MEMORY_SCRIPT = """
 import json, resource, sys
-from rlhf_rm.batching import encode_examples
+from rlhf_rm.train.batches import encode_examples
 from rlhf_rm.data import load_examples
 from rlhf_rm.model import ModelSettings, build_reward_model
 

@@ -147,11 +147,11 @@ def test_score_writes_uncertainty_and_export_refuses(trained, tmp_path, capsys):
 
 
 def test_resume_keeps_a_finished_member_and_trains_the_next(tiny_encoder_dir, tmp_path, monkeypatch):
-    import rlhf_rm.train as train_mod
+    import rlhf_rm.train.loop as train_mod
 
     data = write_pairs(tmp_path / "pairs.jsonl")
     out = tmp_path / "ens"
-    real, calls, stop = train_mod.train, [], [True]
+    real, calls, stop = train_mod.train_model, [], [True]
 
     def stop_at_member_1(cfg, member_data=None):
         calls.append(Path(cfg.output_dir).name)
@@ -159,7 +159,7 @@ def test_resume_keeps_a_finished_member_and_trains_the_next(tiny_encoder_dir, tm
             raise KeyboardInterrupt  # the run stops between the members
         return real(cfg, member_data)
 
-    monkeypatch.setattr(train_mod, "train", stop_at_member_1)
+    monkeypatch.setattr(train_mod, "train_model", stop_at_member_1)
     with pytest.raises(KeyboardInterrupt):
         train(_cfg(tiny_encoder_dir, out, data, "max_steps=4"))
     stop[0] = False
@@ -174,7 +174,7 @@ def test_resume_keeps_a_finished_member_and_trains_the_next(tiny_encoder_dir, tm
 
 
 def test_bootstrap_draws_a_different_multiset_per_member():
-    from rlhf_rm.ensemble import member_examples
+    from rlhf_rm.train.ensemble import member_examples
 
     examples = list(range(50))
     assert member_examples(examples, 3, "seed") == examples

@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from rlhf_rm.losses import (
+from rlhf_rm.train.losses import (
     fit_length_coefficient,
     label_loss,
     length_controlled_pairwise_loss,
@@ -96,7 +96,7 @@ def test_pointwise_losses():
 
 
 def test_batch_loss_applies_the_length_term_to_pairs():
-    from rlhf_rm.batching import EncodedExample, batch_loss
+    from rlhf_rm.train.batches import EncodedExample, batch_loss
     from rlhf_rm.model import Encoded
 
     def pair(n_chosen: int, n_rejected: int) -> EncodedExample:
@@ -136,7 +136,7 @@ def test_length_correlation_is_pearson_on_log_length_and_zero_when_constant():
 
 
 def test_batch_loss_adds_the_decorrelation_term():
-    from rlhf_rm.batching import EncodedExample, batch_loss, length_only_beta
+    from rlhf_rm.train.batches import EncodedExample, batch_loss, length_only_beta
     from rlhf_rm.model import Encoded
 
     batch = [EncodedExample([Encoded([1], None, False, reply_tokens=n) for n in pair], "pairwise")

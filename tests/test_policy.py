@@ -95,7 +95,7 @@ def via_bon_curve(folder: Path, conversation: list[dict]) -> None:
 
 def via_ppo(folder: Path, conversation: list[dict], tmp_path: Path) -> list[str]:
     """One PPO update plus its evaluation on a prompts file; returns the prompt texts the reward saw."""
-    from rlhf_rm.ppo.config import PPOConfig, PolicyLora
+    from rlhf_rm.ppo.settings import PPOConfig, PolicyLora
     from rlhf_rm.ppo.loop import run_ppo
 
     seen: list[str] = []
@@ -116,7 +116,7 @@ def via_ppo(folder: Path, conversation: list[dict], tmp_path: Path) -> list[str]
 
 def via_chat(folder: Path, turns: list[str]) -> list[str]:
     """A chat session of ``turns`` user lines; returns the bot's replies."""
-    from rlhf_rm.chat import chat
+    from rlhf_rm.cli.chat import chat
 
     out = io.StringIO()
     chat(str(folder), max_new_tokens=3, stdin=io.StringIO("".join(t + "\n" for t in turns) + "\n"), stdout=out)
@@ -160,7 +160,7 @@ def test_system_turn_and_string_prompts_render_by_one_rule(kind, policies):
 
 def test_the_reward_server_reads_the_fallback_prompt_back_into_messages(policies):
     """PPO's prompt texts reach a reward server (OpenRLHF protocol): it recovers the conversation."""
-    from rlhf_rm.transcripts import Transcript, split_query
+    from rlhf_rm.serve.transcripts import Transcript, split_query
 
     _, tok = load_policy(str(policies["plain"]))
     conversation = [SYSTEM, HI, {"role": "assistant", "content": "Fine."}, {"role": "user", "content": "And you?"}]

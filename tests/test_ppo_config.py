@@ -6,12 +6,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
-import torch
 
 from rlhf_rm.config import ConfigError
-from rlhf_rm.ppo.config import PPOConfig, load_ppo_config
-from rlhf_rm.ppo.prompts import configured_prompts, split_prompts
-from rlhf_rm.ppo.rewards import RemoteReward, load_reward, story_positivity, word_count, words
+from rlhf_rm.ppo.settings import PPOConfig, load_ppo_config
+from rlhf_rm.ppo.prompt_sets import configured_prompts, split_prompts
+from rlhf_rm.ppo.reward_source import RemoteReward, load_reward, story_positivity, word_count, words
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -67,10 +66,10 @@ def test_story_positivity_by_hand():
 
 
 def test_load_reward_module_function_with_kwargs():
-    fn = load_reward("rlhf_rm.ppo.rewards:word_count", {"word": "dog"})
+    fn = load_reward("rlhf_rm.ppo.reward_source:word_count", {"word": "dog"})
     assert fn(["p"], ["dog dog cat"]) == [2.0]
     with pytest.raises(ValueError, match="no callable"):
-        load_reward("rlhf_rm.ppo.rewards:nope")
+        load_reward("rlhf_rm.ppo.reward_source:nope")
     with pytest.raises(ImportError, match="no_such_module"):
         load_reward("no_such_module:f")
     with pytest.raises(ValueError, match="neither"):

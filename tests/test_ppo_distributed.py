@@ -11,13 +11,13 @@ import json, sys, torch
 from accelerate import Accelerator
 import rlhf_rm.ppo.loop as loop
 import rlhf_rm.ppo.run as run
-from rlhf_rm.ppo.config import PPOConfig, PolicyLora
+from rlhf_rm.ppo.settings import PPOConfig, PolicyLora
 
 built = []
 build = run.build_actor_critic
 run.build_actor_critic = lambda *a, **k: built.append(build(*a, **k)) or built[-1]
 acc = Accelerator(cpu=True)
-cfg = PPOConfig(model=sys.argv[1], reward="rlhf_rm.ppo.rewards:word_count", reward_kwargs={"word": "happy"},
+cfg = PPOConfig(model=sys.argv[1], reward="rlhf_rm.ppo.reward_source:word_count", reward_kwargs={"word": "happy"},
                 prompts=["the cat", "a dog went", "he was", "she saw"], eval_prompts=["a girl"],
                 max_new_tokens=6, stop_token_ids=[2], rollout_batch_size=8, num_minibatches=2, ppo_epochs=1,
                 total_updates=3, lora=PolicyLora(enabled=True, r=4, alpha=8), output_dir=sys.argv[2],

@@ -4,11 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 
-from rlhf_rm.ppo.config import PPOConfig, PolicyLora
+from rlhf_rm.ppo.settings import PPOConfig, PolicyLora
 from rlhf_rm.ppo.loop import run_ppo
-from rlhf_rm.ppo.rewards import word_count
+from rlhf_rm.ppo.reward_source import word_count
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -23,7 +22,7 @@ PROMPTS = ["the cat", "a dog went to the park", "once upon a time there was a", 
 def _cfg(lm: str, out: Path, **overrides) -> PPOConfig:
     base = dict(
         model=lm,
-        reward="rlhf_rm.ppo.rewards:word_count",
+        reward="rlhf_rm.ppo.reward_source:word_count",
         reward_kwargs={"word": "happy"},
         prompts=PROMPTS,
         eval_prompts=["the dog", "a girl"],

@@ -1,4 +1,4 @@
-"""bitsandbytes 4-bit / 8-bit LoRA reward models train on CPU (rlhf_rm.quant).
+"""bitsandbytes 4-bit / 8-bit LoRA reward models train on CPU (rlhf_rm.model.quant).
 
 Tiny Llama / BERT backbones built from configs, saved without a head (the head is freshly
 initialized at load, as with a real pretrained backbone), quantized by ``from_pretrained``.
@@ -12,7 +12,7 @@ import warnings
 
 import pytest
 
-from rlhf_rm.quant import bnb_config, parse_bits, skip_patterns
+from rlhf_rm.model.quant import bnb_config, parse_bits, skip_patterns
 
 VOCAB = 512
 ARCHS = {
@@ -23,7 +23,7 @@ ARCHS = {
 
 
 def test_import_is_cheap():
-    code = "import sys, rlhf_rm.quant; sys.exit(int(any(m in sys.modules for m in ('bitsandbytes', 'torch'))))"
+    code = "import sys, rlhf_rm.model.quant; sys.exit(int(any(m in sys.modules for m in ('bitsandbytes', 'torch'))))"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
@@ -59,7 +59,7 @@ def test_bnb_config(bits):
 def test_safe_inference_on_a_float_model():
     import torch
 
-    from rlhf_rm.quant import cpu_repacked_modules, disable_cpu_4bit_repack, kbit_safe_inference
+    from rlhf_rm.model.quant import cpu_repacked_modules, disable_cpu_4bit_repack, kbit_safe_inference
 
     model = torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.Dropout(0.5))
     with kbit_safe_inference(model, inference_mode=True):
@@ -121,7 +121,7 @@ def _build(folder, arch, bits):
     import torch
     from peft import LoraConfig, get_peft_model
 
-    from rlhf_rm.quant import load_quantized, prepare_for_kbit_training
+    from rlhf_rm.model.quant import load_quantized, prepare_for_kbit_training
 
     head, targets = ARCHS[arch]
     torch.manual_seed(0)
@@ -151,7 +151,7 @@ def test_kbit_lora_trains_on_cpu(backbones, arch, bits, tmp_path):
     import torch
     from peft import PeftModel
 
-    from rlhf_rm.quant import kbit_modules, kbit_safe_inference, load_quantized, quantized_weight_snapshot
+    from rlhf_rm.model.quant import kbit_modules, kbit_safe_inference, load_quantized, quantized_weight_snapshot
 
     model = _build(backbones[arch], arch, bits)
     layer = bnb.nn.Linear4bit if bits == "4bit" else bnb.nn.Linear8bitLt
@@ -225,12 +225,12 @@ def test_repack_trap_is_undone_by_prepare(backbones):
     import torch
     from bitsandbytes.functional import has_avx512bf16
 
-    from rlhf_rm.quant import cpu_repacked_modules, load_quantized, prepare_for_kbit_training
+    from rlhf_rm.model.quant import cpu_repacked_modules, load_quantized, prepare_for_kbit_training
 
     if not has_avx512bf16():
         pytest.skip("bitsandbytes repacks 4-bit weights for inference only on AVX512-BF16 CPUs")
     base = load_quantized(backbones["bert"], "4bit", ARCHS["bert"][0], num_labels=1, pad_token_id=0)
-    from rlhf_rm.quant import kbit_modules
+    from rlhf_rm.model.quant import kbit_modules
 
     for _, module in kbit_modules(base):
         module.support_avx512bf16_for_cpu = True  # what bnb sets in Linear4bit.__init__

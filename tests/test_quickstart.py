@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from rlhf_rm.quickstart import cached_step, step_key
+from rlhf_rm.cli.quickstart import cached_step, step_key
 
 
 def test_cached_step_reuses_and_invalidates(tmp_path):
@@ -42,7 +42,7 @@ def test_quickstart_reward_model_reads_word_order(tmp_path):
     to the same reply with its words shuffled (same length, same words) in >= 0.95 of cases,
     while its held-out accuracy stays high."""
     from rlhf_rm.evaluate.coherence import shuffle_preference
-    from rlhf_rm.quickstart import SEED, bundled_split, step_reward_model
+    from rlhf_rm.cli.quickstart import SEED, bundled_split, step_reward_model
     from rlhf_rm.reward import RewardFunction
 
     result, _ = step_reward_model(tmp_path / "reward_model")
@@ -56,7 +56,7 @@ def test_quickstart_reward_model_reads_word_order(tmp_path):
 def test_policy_text_holds_each_chosen_reply_once_and_no_rejected_reply(tmp_path):
     """The quickstart's policy is pretrained on chosen replies only: the bundled set's rejected
     replies include synthetic broken ones (shuffled words, loops, salad) it must not learn to write."""
-    from rlhf_rm.quickstart import bundled_english, write_chosen_file
+    from rlhf_rm.cli.quickstart import bundled_english, write_chosen_file
 
     examples = bundled_english()
     rows = [json.loads(line) for line in write_chosen_file(examples, tmp_path / "t.jsonl").open()]

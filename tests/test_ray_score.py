@@ -55,8 +55,8 @@ def test_score_on_two_actors_equals_one_process_and_names_the_same_bad_rows(loca
 
 
 def test_score_stops_at_bad_rows_with_the_one_process_message(local_ray, pairs, tmp_path):
-    from rlhf_rm.scale.batch import score_files
-    from rlhf_rm.scoring import read_scoring_rows
+    from rlhf_rm.scale.ray_data import score_files
+    from rlhf_rm.data.prompts import read_scoring_rows
 
     with pytest.raises(DataError) as one:
         read_scoring_rows(str(pairs))

@@ -23,7 +23,7 @@ def rf():
 
 @pytest.fixture(scope="module")
 def ray_server(local_ray):
-    from rlhf_rm.scale.serve import Replicas, deploy, undeploy
+    from rlhf_rm.scale.ray_serve import Replicas, deploy, undeploy
 
     # half a CPU each: the session's 2 CPUs stay free for the Ray Data actors of other tests
     settings = ServeSettings(port=free_port(), token="s3cret", max_body_bytes=4096, max_batch=MAX_BATCH)

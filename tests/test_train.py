@@ -220,7 +220,7 @@ def test_pointwise_scores_and_labels_train(tiny_encoder_dir, tmp_path):
 
 @pytest.mark.parametrize("bits", ["4bit", "8bit"])
 def test_kbit_training_on_cpu(bits, tiny_decoder_dir, tmp_path):
-    from rlhf_rm.quant import quantized_weight_snapshot
+    from rlhf_rm.model.quant import quantized_weight_snapshot
 
     data = write_pairs(tmp_path / "p.jsonl", repeat=2)
     cfg = _tiny(tiny_decoder_dir, tmp_path / "o", data, "max_steps=15", f"quantization={bits}",
@@ -238,7 +238,7 @@ def test_kbit_training_on_cpu(bits, tiny_decoder_dir, tmp_path):
 
 
 def test_bf16_autocast_trains_in_bf16_and_saves_float32(tiny_encoder_dir, tmp_path, monkeypatch):
-    import rlhf_rm.train as train_mod
+    import rlhf_rm.train.loop as train_mod
 
     seen: set[torch.dtype] = set()
     real_scores = train_mod.model_scores
@@ -325,7 +325,7 @@ def test_an_unknown_truncation_side_in_the_config_names_the_key():
 def test_lc_bt_beta_starts_at_the_length_only_fit_and_has_its_own_learning_rate(tiny_encoder_dir, tmp_path):
     """With a vanishing beta learning rate the saved beta is the length-only Bradley-Terry fit of
     the encoded training pairs (3 of 4 prefer the longer reply here: beta > 0, not separable)."""
-    from rlhf_rm.batching import encode_examples, length_only_beta
+    from rlhf_rm.train.batches import encode_examples, length_only_beta
     from rlhf_rm.data import load_examples
 
     longer = [(p, c, r) for p, c, r in LEARNABLE if len(c) > len(r)][:3]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rlhf_rm.transcripts import Transcript, openrlhf_pairs, parse_transcript, split_query, strip_end_tokens
+from rlhf_rm.serve.transcripts import Transcript, openrlhf_pairs, parse_transcript, split_query, strip_end_tokens
 
 SYSTEM = {"role": "system", "content": "Be brief."}
 TURNS = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"},

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from rlhf_rm.annotate.session import Session
-from rlhf_rm.serve import RequestError, read_json_body
+from rlhf_rm.serve.app import RequestError, read_json_body
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEFAULT_MAX_BODY_BYTES = 64 * 1024

@@ -14,7 +14,7 @@ from typing import Any
 from rlhf_rm.annotate.items import Item, shown_order
 from rlhf_rm.annotate.queue import Queues
 from rlhf_rm.annotate.store import AnnotationStore, StoreConflict, Verdict, judgement_row
-from rlhf_rm.serve import RequestError  # the reward server's: an HTTP status and a sentence
+from rlhf_rm.serve.app import RequestError  # the reward server's: an HTTP status and a sentence
 
 MAX_COMMENT_CHARS = 2000
 MAX_SECONDS = 24 * 3600.0

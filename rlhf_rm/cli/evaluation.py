@@ -10,7 +10,7 @@ from rlhf_rm.cli.common import add_combine_args
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from rlhf_rm.evaluate import evaluate, format_table
-    from rlhf_rm.evaluate.ensemble import format_ensembles
+    from rlhf_rm.evaluate.members import format_ensembles
     from rlhf_rm.evaluate.report import model_entries
     from rlhf_rm.reward import RewardFunction
 

@@ -20,14 +20,14 @@ def cmd_ppo(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from rlhf_rm.chat import chat
+    from rlhf_rm.cli.chat import chat
 
     chat(args.policy, args.reward, n=args.n, max_new_tokens=args.max_new_tokens, temperature=args.temperature)
     return 0
 
 
 def cmd_quickstart(args: argparse.Namespace) -> int:
-    from rlhf_rm.quickstart import run_quickstart
+    from rlhf_rm.cli.quickstart import run_quickstart
 
     run_quickstart(args.output_dir, policy=args.policy, n=args.n)
     return 0

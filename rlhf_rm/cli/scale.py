@@ -26,7 +26,7 @@ def add_ray_args(p: argparse.ArgumentParser, workers: str) -> None:
 
 
 def _pool(args: argparse.Namespace):
-    from rlhf_rm.scale.batch import ActorPool
+    from rlhf_rm.scale.ray_data import ActorPool
 
     return ActorPool(args.num_actors, args.num_cpus_per_actor, args.num_gpus_per_actor, args.rows_per_batch)
 
@@ -35,7 +35,7 @@ def score_on_ray(args: argparse.Namespace, reward_kwargs: dict) -> int:
     from rlhf_rm.scale import ray_session
 
     with ray_session(args.ray_address):
-        from rlhf_rm.scale.batch import score_files
+        from rlhf_rm.scale.ray_data import score_files
 
         s = score_files(args.input, args.output, reward_kwargs, _pool(args), args.on_bad_row, args.output_format)
     if s.bad_rows:
@@ -55,7 +55,7 @@ def rerank_on_ray(args: argparse.Namespace, reward_kwargs: dict) -> int:
     from rlhf_rm.scale import ray_session
 
     with ray_session(args.ray_address):
-        from rlhf_rm.scale.batch import rerank_files
+        from rlhf_rm.scale.ray_data import rerank_files
 
         s = rerank_files(args.candidates, args.output, reward_kwargs, _pool(args), args.sft_output, args.top_k or 1)
     print(f"reranked {s.candidates} candidates for {s.rows} prompts with {args.num_actors} Ray actors; "
@@ -77,7 +77,7 @@ def serve_on_ray(args: argparse.Namespace, reward_kwargs: dict, settings) -> int
     if args.replicas is not None and (args.min_replicas is not None or args.max_replicas is not None):
         raise ValueError("pass either --replicas N, or --min-replicas A --max-replicas B, not both")
     with ray_session(args.ray_address) as local:
-        from rlhf_rm.scale.serve import Replicas, deploy, undeploy
+        from rlhf_rm.scale.ray_serve import Replicas, deploy, undeploy
 
         replicas = Replicas(args.replicas or 1, args.min_replicas, args.max_replicas,
                             args.num_cpus_per_replica, args.num_gpus_per_replica)

@@ -376,7 +376,7 @@ def evaluate(
     of chosen replies whose reward beats their word-shuffled copy's, ties lose) and
     "coherence/pairs" (with shuffle_check); for a reward with several members (an
     ensemble folder, or several models in one RewardFunction) "ensemble": each member's accuracy,
-    ECE and Brier score beside the combined reward's (`rlhf_rm.evaluate.ensemble`).
+    ECE and Brier score beside the combined reward's (`rlhf_rm.evaluate.members`).
     """
     if not reward_fns:
         raise ValueError("evaluate needs at least one reward callable in reward_fns")
@@ -386,7 +386,7 @@ def evaluate(
     if not datasets:
         raise ValueError("evaluate needs at least one data spec")
     names = _unique([d.name for d in datasets])
-    from rlhf_rm.evaluate.ensemble import MemberScores, ensemble_entry
+    from rlhf_rm.evaluate.members import MemberScores, ensemble_entry
 
     per_model = {}
     for model, reward in reward_fns.items():

@@ -73,7 +73,7 @@ def render_markdown(report: dict) -> str:
            "reply is strictly higher (ties count as wrong); the 95% interval is a percentile bootstrap "
            "over examples.", ""]
     md += ["## Summary", "", "```", format_table(report), "```", ""]
-    from rlhf_rm.evaluate.ensemble import format_ensembles
+    from rlhf_rm.evaluate.members import format_ensembles
 
     if ensembles := format_ensembles(entries):  # members' accuracy, ECE and Brier beside the combined reward's
         md += ["Ensembles: the combined reward against its members.", "", "```", ensembles, "```", ""]

@@ -12,20 +12,30 @@ same scores. Inputs are built by :meth:`RewardModel.encode` from the saved :clas
 - ``score``: scores under a pooling rule, micro-batches, the BERT [CLS]-only inference path
 - ``io``: save / load / export folders
 - ``reward_model``: ``RewardModel``, the one object that ties them together
+
+The public names load on first use, so importing one light module (``rlhf_rm.model.quant``,
+``rlhf_rm.model.card``) does not load torch.
 """
 
-from rlhf_rm.model.arch import ENCODER_TYPES, detect_architecture, head_modules, resolve_template
-from rlhf_rm.model.build import LoraSettings, ModelSettings, build_reward_model, pad_token
-from rlhf_rm.model.encode import CHARS_PER_TOKEN, Encoded, SpecialTokens, as_messages, as_text, encode_pairs
-from rlhf_rm.model.io import read_contract_json
-from rlhf_rm.model.paths import MODEL_ALIASES, load_tokenizer, peft_quietly, resolve_model_path
-from rlhf_rm.model.reward_model import RewardModel, default_device
-from rlhf_rm.model.score import CPU_BATCH_TOKENS, bert_cls_scores, micro_batches, sequence_scores
+from __future__ import annotations
 
-__all__ = [
-    "CHARS_PER_TOKEN", "CPU_BATCH_TOKENS", "ENCODER_TYPES", "MODEL_ALIASES", "Encoded", "LoraSettings",
-    "ModelSettings", "RewardModel", "SpecialTokens", "as_messages", "as_text", "bert_cls_scores",
-    "build_reward_model", "default_device", "detect_architecture", "encode_pairs", "head_modules", "load_tokenizer",
-    "micro_batches", "pad_token", "peft_quietly", "read_contract_json", "resolve_model_path",
-    "resolve_template", "sequence_scores",
-]
+import importlib
+
+_HOME = {
+    "CHARS_PER_TOKEN": "encode", "CPU_BATCH_TOKENS": "score", "ENCODER_TYPES": "arch", "Encoded": "encode",
+    "LoraSettings": "build", "MODEL_ALIASES": "paths", "ModelSettings": "build",
+    "RewardModel": "reward_model", "SpecialTokens": "encode", "as_messages": "encode", "as_text": "encode",
+    "bert_cls_scores": "score", "build_reward_model": "build", "default_device": "reward_model",
+    "detect_architecture": "arch", "encode_pairs": "encode", "head_modules": "arch",
+    "load_tokenizer": "paths", "micro_batches": "score", "pad_token": "build", "peft_quietly": "paths",
+    "read_contract_json": "io", "resolve_model_path": "paths", "resolve_template": "arch",
+    "sequence_scores": "score",
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        return getattr(importlib.import_module(f"rlhf_rm.model.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'rlhf_rm.model' has no attribute {name!r}")

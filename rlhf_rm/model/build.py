@@ -92,7 +92,7 @@ def _trainable_model(settings: ModelSettings, arch: str, pooling: str, vocab_siz
     ``vocab_size``: the tokenizer's new size when a pad token was added to it, else None."""
     quant_kwargs = {}
     if settings.quantization != "none":
-        from rlhf_rm.quant import bnb_config
+        from rlhf_rm.model.quant import bnb_config
 
         quant_kwargs["quantization_config"] = bnb_config(settings.quantization, head_modules(arch))
     model = load_seqcls(settings.name_or_path, settings.dtype, settings.trust_remote_code, **quant_kwargs)
@@ -100,7 +100,7 @@ def _trainable_model(settings: ModelSettings, arch: str, pooling: str, vocab_siz
         model.resize_token_embeddings(vocab_size)
     model.config.pad_token_id = pad_id  # the decoder head reads the last token that is not pad
     if settings.quantization != "none":
-        from rlhf_rm.quant import prepare_for_kbit_training
+        from rlhf_rm.model.quant import prepare_for_kbit_training
 
         model = prepare_for_kbit_training(model, settings.gradient_checkpointing)
     elif settings.gradient_checkpointing:

@@ -30,7 +30,7 @@ def save_folder(model, tokenizer, contract: Contract, folder: str | Path) -> Non
     model.save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
     contract.save(folder)
-    from rlhf_rm.card import reward_model_card, write_card
+    from rlhf_rm.model.card import reward_model_card, write_card
 
     write_card(folder, reward_model_card(contract))  # replaces peft's template card
 
@@ -90,7 +90,7 @@ def load_weights(path: str | Path, contract: Contract, dtype: str | None = None,
 
     quant_kwargs = {}
     if contract.quantization != "none":
-        from rlhf_rm.quant import bnb_config
+        from rlhf_rm.model.quant import bnb_config
 
         quant_kwargs["quantization_config"] = bnb_config(contract.quantization, head_modules(contract.architecture))
     # transformers' LOAD REPORT would list the new head as MISSING: the adapter below supplies it
@@ -106,7 +106,7 @@ def load_weights(path: str | Path, contract: Contract, dtype: str | None = None,
         base.resize_token_embeddings(contract.vocab_size)
     base.config.pad_token_id = contract.pad_token_id
     if contract.quantization != "none":
-        from rlhf_rm.quant import disable_cpu_4bit_repack
+        from rlhf_rm.model.quant import disable_cpu_4bit_repack
 
         disable_cpu_4bit_repack(base)  # else CPU scoring takes bitsandbytes' bf16 inference path
     with peft_quietly():

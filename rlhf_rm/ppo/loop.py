@@ -24,11 +24,11 @@ import torch
 from rlhf_rm.checkpoint import Retention, clear_checkpoints, latest_checkpoint, load_checkpoint, save_checkpoint
 from rlhf_rm.checkpoint import load_trainable_state, trainable_state
 from rlhf_rm.ppo import algo
-from rlhf_rm.ppo.config import PPOConfig, load_ppo_config
+from rlhf_rm.ppo.settings import PPOConfig, load_ppo_config
 from rlhf_rm.ppo.dashboard import Dashboard
 from rlhf_rm.ppo.memory import release_freed_memory
 from rlhf_rm.ppo.models import POLICY_ADAPTER, ActorCritic
-from rlhf_rm.ppo.prompts import EncodedPrompt, encode_prompt
+from rlhf_rm.ppo.prompt_sets import EncodedPrompt, encode_prompt
 from rlhf_rm.ppo.rollout import RewardFn, Rollout, collect_rollout
 from rlhf_rm.ppo.run import PPORun, build_run
 from rlhf_rm.ppo.update import ppo_update
@@ -295,7 +295,7 @@ def _dashboard(run: PPORun, start_step: int, ckpt: Path | None) -> Dashboard | N
 
 def _finish(run: PPORun, step: int) -> None:
     """Main process: held-out evaluation (eval.json), the final weights, the plot."""
-    from rlhf_rm.ppo.evaluate import evaluate_policy
+    from rlhf_rm.ppo.compare import evaluate_policy
 
     cfg, out = run.cfg, run.out
     release_freed_memory()  # the last update's activations are gone: evaluate on a lean heap

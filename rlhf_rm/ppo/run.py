@@ -16,11 +16,11 @@ from typing import Any
 import torch
 
 from rlhf_rm.ppo import algo
-from rlhf_rm.ppo.config import PPOConfig, validate
+from rlhf_rm.ppo.settings import PPOConfig, validate
 from rlhf_rm.ppo.distributed import Dist, has_accelerator
 from rlhf_rm.ppo.models import ActorCritic, build_actor_critic
-from rlhf_rm.ppo.prompts import EncodedPrompt, configured_prompts, encode_prompt, split_prompts
-from rlhf_rm.ppo.rewards import load_reward
+from rlhf_rm.ppo.prompt_sets import EncodedPrompt, configured_prompts, encode_prompt, split_prompts
+from rlhf_rm.ppo.reward_source import load_reward
 from rlhf_rm.ppo.rollout import RewardFn, SamplingSettings, make_generator
 from rlhf_rm.ppo.update import PPOSettings
 

@@ -1,8 +1,8 @@
 """Beyond one machine, on Ray: the reward server as a Ray Serve application, and scoring /
 best-of-n reranking of sharded files as Ray Data pipelines over an actor pool.
 
-    serve.py  -- ``deploy``: rlhf_rm.serve's FastAPI app on replicas batching with ``@serve.batch``
-    batch.py  -- ``score_files`` / ``rerank_files``: read shards through the data layer, score with
+    ray_serve.py -- ``deploy``: rlhf_rm.serve.app's FastAPI app on replicas batching with ``@serve.batch``
+    ray_data.py  -- ``score_files`` / ``rerank_files``: read shards through the data layer, score with
                  actors that each load the reward model once, write JSONL or Parquet shards
 
 rlhf_rm writes no distributed code of its own: placement, autoscaling, batching and retries are

@@ -13,7 +13,7 @@ from typing import Sequence
 
 import torch
 
-from rlhf_rm.losses import (fit_length_coefficient, label_loss, length_controlled_pairwise_loss, length_correlation, mse_loss, pairwise_loss,
+from rlhf_rm.train.losses import (fit_length_coefficient, label_loss, length_controlled_pairwise_loss, length_correlation, mse_loss, pairwise_loss,
                             plackett_luce_loss)
 from rlhf_rm.model import Encoded, RewardModel, sequence_scores
 
@@ -159,7 +159,7 @@ def batch_loss(scores: torch.Tensor, batch: Sequence[EncodedExample], center_coe
 
 def length_only_beta(encoded: Sequence[EncodedExample]) -> float:
     """How much reply length alone explains the pairwise preferences: the length-only Bradley-Terry
-    fit (:func:`rlhf_rm.losses.fit_length_coefficient`) over the two-reply examples; 0 without any."""
+    fit (:func:`rlhf_rm.train.losses.fit_length_coefficient`) over the two-reply examples; 0 without any."""
     pairs = [ex.replies for ex in encoded if ex.is_pair]
     if not pairs:
         return 0.0

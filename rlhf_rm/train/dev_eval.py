@@ -1,6 +1,6 @@
 """What reward-model training measures and shows: dev-split evaluation, the best step, the log.
 
-``rlhf_rm.train`` runs the loop; this module computes the dev metrics (the same formulas as
+``rlhf_rm.train.loop`` runs the loop; this module computes the dev metrics (the same formulas as
 ``rlhf-rm eval``), decides when an accuracy is a new best, and writes ``train_log.jsonl`` (plus
 TensorBoard or W&B, and the progress bar) with the means since the last line.
 """
@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from rlhf_rm.model import RewardModel
-from rlhf_rm.train_data import log_main
+from rlhf_rm.train.data import log_main
 
 
 def eval_metrics(rm: RewardModel, examples, batch_size: int) -> tuple[dict[str, float], list[float]]:

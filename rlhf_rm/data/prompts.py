@@ -1,7 +1,7 @@
 """Scoring files: (prompt, reply) rows read through the data layer, scored, given reward columns.
 
 One place for what ``rlhf-rm score`` reads and writes, so the one-process command and the Ray
-Data actors (``rlhf_rm.scale.batch``) read the same rows, name the same bad rows and write the
+Data actors (``rlhf_rm.scale.ray_data``) read the same rows, name the same bad rows and write the
 same columns:
 
     rows, bad_rows = read_scoring_rows("rollouts.jsonl")

@@ -1,4 +1,4 @@
-"""Ray Serve: the reward server's FastAPI app (``rlhf_rm.serve.build_app``: the same routes,
+"""Ray Serve: the reward server's FastAPI app (``rlhf_rm.serve.app.build_app``: the same routes,
 tokens, body limits and validation) on replicas that each hold the reward model.
 
 Each replica is the app's ``Scorer``: a request's replies go through ``@serve.batch``, which
@@ -19,8 +19,9 @@ from typing import Any
 
 from ray import serve
 
-from rlhf_rm.scoring import Scores, reward_scorer
-from rlhf_rm.serve import BatchStats, ServeSettings, build_app, score_together
+from rlhf_rm.data.prompts import Scores, reward_scorer
+from rlhf_rm.serve.app import ServeSettings, build_app
+from rlhf_rm.serve.batcher import BatchStats, score_together
 
 APP_NAME = "rlhf_rm"
 

@@ -1,7 +1,7 @@
 """Reward-model training's data: the training examples and the dev split, bad rows reported.
 
 ``load_train_eval`` reads ``train_data`` (and ``eval_data``, or splits a dev share off by prompt),
-reports bad rows, duplicates and train/dev overlap; ``rlhf_rm.train`` encodes and trains on them.
+reports bad rows, duplicates and train/dev overlap; ``rlhf_rm.train.loop`` encodes and trains on them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Protocol
 
 
 class DataSettings(Protocol):
-    """The data keys of ``rlhf_rm.train.TrainConfig``."""
+    """The data keys of ``rlhf_rm.train.config.TrainConfig``."""
 
     train_data: str | list[str]
     eval_data: str | list[str] | None

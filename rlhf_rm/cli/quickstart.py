@@ -166,7 +166,7 @@ def step_rerank(out: Path, rm_dir: Path, policy_dir: Path, prompts: list[str], n
 
 
 def step_ppo(out: Path, rm_dir: Path, policy_dir: Path, train_prompts: list[str], eval_prompts: list[str]) -> tuple[dict[str, Any], bool]:
-    from rlhf_rm.ppo.config import load_ppo_config
+    from rlhf_rm.ppo.settings import load_ppo_config
 
     overrides = [
         f"model={policy_dir}", f"reward={rm_dir}", f"output_dir={out}", "max_new_tokens=40",

@@ -80,7 +80,7 @@ def _read_shard(item: dict[str, Any], reader: Callable[..., tuple[list[dict], li
 
 
 def _scoring_rows(path: str, on_bad_row: str) -> tuple[list[dict], list[BadRow]]:
-    from rlhf_rm.scoring import read_scoring_rows
+    from rlhf_rm.data.prompts import read_scoring_rows
 
     return read_scoring_rows(path, on_bad_row)
 
@@ -130,7 +130,7 @@ class _Scorer:
         self.reward_fn = RewardFunction.from_pretrained(**reward_kwargs)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
-        from rlhf_rm.scoring import add_rewards
+        from rlhf_rm.data.prompts import add_rewards
 
         started = time.time()  # wall clock: comparable across actors and nodes
         rows = [json.loads(text) for text, kind in zip(batch["text"], batch["kind"]) if kind == "row"]
@@ -227,7 +227,7 @@ def score_files(spec: str, output: str, reward_kwargs: dict[str, Any], pool: Act
     data layer's layouts) gets ``reward`` and ``raw_score``, written as shards into the folder
     ``output``. Bad rows stop the run (``on_bad_row="error"``, all listed) or are skipped and
     returned. ``reward_kwargs`` are ``RewardFunction.from_pretrained``'s arguments."""
-    from rlhf_rm.scoring import bad_rows_error
+    from rlhf_rm.data.prompts import bad_rows_error
 
     start = time.perf_counter()
     rows, bad_rows = _read(spec, _scoring_rows, {"on_bad_row": "skip"}, pool)

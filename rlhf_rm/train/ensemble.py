@@ -1,6 +1,6 @@
-"""Reward-model ensembles in one folder (``rlhf-rm train`` with ``ensemble: k``; issue 14).
+"""Reward-model ensembles in one folder (``rlhf-rm train`` with ``ensemble: k``).
 
-k LoRA members on one base, trained one after another by ``rlhf_rm.train.train`` on the same
+k LoRA members on one base, trained one after another by ``rlhf_rm.train.loop.train_model`` on the same
 examples and the same dev split: member i with seed ``seed + i`` (adapter init, data order) and,
 with ``ensemble_sampling: bootstrap``, on a resample of the training examples with replacement.
 Coste et al. 2023 ("Reward Model Ensembles Help Mitigate Overoptimization") combine such members
@@ -29,13 +29,12 @@ import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable
 
 from rlhf_rm.contract import CONTRACT_FILE, Contract, EnsembleSpec
-from rlhf_rm.train_data import TrainData, TrainResult, load_train_eval, log_main
+from rlhf_rm.train import loop
+from rlhf_rm.train.config import TrainConfig
+from rlhf_rm.train.data import TrainData, TrainResult, load_train_eval, log_main
 
-# the settings are a rlhf_rm.train.TrainConfig (not imported: train imports this module)
-TrainConfig = Any
 
 # what a finished member's folder keeps once the ensemble's contract is written
 MEMBER_FILES = ("adapter_config.json", "adapter_model.safetensors", "train_log.jsonl", "tensorboard")
@@ -66,9 +65,9 @@ def member_examples(examples: list, seed: int, sampling: str) -> list:
     return [examples[rng.randrange(len(examples))] for _ in examples]
 
 
-def train_ensemble(cfg: TrainConfig, train: Callable[..., TrainResult]) -> TrainResult:
-    """Train ``cfg.ensemble`` members one after another with ``train`` (``rlhf_rm.train.train``, passed
-    in so this module never imports it back) and save them in one folder (see the module)."""
+def train_ensemble(cfg: TrainConfig) -> TrainResult:
+    """Train ``cfg.ensemble`` members one after another with the single-model loop
+    (``rlhf_rm.train.loop.train_model``) and save them in one folder (see the module)."""
     check_ensemble(cfg)
     k, out, t0 = cfg.ensemble, Path(cfg.output_dir), time.time()
     main = int(os.environ.get("RANK", "0")) == 0
@@ -97,7 +96,7 @@ def train_ensemble(cfg: TrainConfig, train: Callable[..., TrainResult]) -> Train
         log_main(f"{where}: training with seed {seed}, {cfg.ensemble_sampling} sampling "
                  f"({len({id(e) for e in examples})} distinct of {len(examples)} training examples)", main)
         member_cfg = dataclasses.replace(cfg, ensemble=1, seed=seed, output_dir=str(out / name), push_to_hub=None)
-        result = train(member_cfg, dataclasses.replace(data, train=examples))
+        result = loop.train_model(member_cfg, dataclasses.replace(data, train=examples))
         speeds.append(result.pairs_per_second)
         acc = "n/a" if result.eval_accuracy is None else f"{result.eval_accuracy:.4f}"
         log_main(f"{where}: done in {result.seconds:.1f} s, eval accuracy {acc}", main)
@@ -108,7 +107,7 @@ def train_ensemble(cfg: TrainConfig, train: Callable[..., TrainResult]) -> Train
     contract = _assemble(cfg, out, names, data)
     _reduce_members(out, names)
     if cfg.push_to_hub:
-        from rlhf_rm.card import push_folder
+        from rlhf_rm.model.card import push_folder
 
         log_main(f"pushed to {push_folder(out, cfg.push_to_hub)}", main)
     return _result(contract, out, time.time() - t0, sum(speeds) / len(speeds) if speeds else 0.0, main)
@@ -125,10 +124,10 @@ def _finished(out: Path, names: list[str]) -> bool:
 def _assemble(cfg: TrainConfig, out: Path, names: list[str], data: TrainData) -> Contract:
     """The ensemble's contract from its members' (the shared fields are the same in each), the
     combined dev metrics measured on the members loaded as one model, written last."""
-    from rlhf_rm.card import reward_model_card, write_card
+    from rlhf_rm.model.card import reward_model_card, write_card
     from rlhf_rm.model import RewardModel, default_device, load_tokenizer
     from rlhf_rm.model.io import load_weights
-    from rlhf_rm.train_eval import final_dev_metrics
+    from rlhf_rm.train.dev_eval import final_dev_metrics
 
     members = [Contract.load(out / n) for n in names]
     spec = EnsembleSpec(

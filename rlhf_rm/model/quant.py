@@ -1,7 +1,7 @@
 """bitsandbytes 4-bit / 8-bit (QLoRA) helpers for reward models, CPU included.
 
 Everything heavy (torch, transformers, peft, bitsandbytes) is imported inside the functions, so
-``import rlhf_rm.quant`` stays cheap and works without bitsandbytes installed.
+``import rlhf_rm.model.quant`` stays cheap and works without bitsandbytes installed.
 
 How the model-building code uses this module::
 

@@ -4,7 +4,7 @@ Runs as one process, under ``accelerate launch`` (GPUs, DeepSpeed/FSDP configs) 
 each rank takes an equal share of every global batch, gradients are averaged by accelerate's
 DDP wrapper, so the result equals a one-process run with the same global batch. Checkpoints are
 ``rlhf_rm.checkpoint``'s (sharded optimizer state included); the data and dev split are
-``rlhf_rm.train_data``'s, the dev evaluation and the log ``rlhf_rm.train_eval``'s.
+``rlhf_rm.train.data``'s, the dev evaluation and the log ``rlhf_rm.train.dev_eval``'s.
 """
 
 from __future__ import annotations
@@ -16,106 +16,20 @@ import os
 import random
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
 
-from rlhf_rm.batching import EncodedExample, batch_loss, encode_examples, epoch_batches, length_only_beta, model_scores
+from rlhf_rm.train.batches import EncodedExample, batch_loss, encode_examples, epoch_batches, length_only_beta, model_scores
 from rlhf_rm.checkpoint import Retention, checkpoint_dir, clear_checkpoints, latest_checkpoint, load_checkpoint
 from rlhf_rm.checkpoint import save_checkpoint
-from rlhf_rm.contract import PROMPT_TRUNCATION, RESPONSE_TRUNCATION
-from rlhf_rm.ensemble import train_ensemble
-from rlhf_rm.model import LoraSettings, ModelSettings, RewardModel, build_reward_model
-from rlhf_rm.train_data import TrainData, TrainResult, load_train_eval, log_main
-from rlhf_rm.train_eval import DevEval, TrainLog, evaluate_dev, final_dev_metrics, is_new_best
-
-
-@dataclass
-class TrainConfig:
-    """``rlhf-rm train`` settings. Every default lives here."""
-
-    # model and input contract
-    model: str = "minilm"
-    architecture: Literal["auto", "encoder", "decoder"] = "auto"
-    pooling: Literal["auto", "cls_pooler", "mean"] = "auto"  # mean: encoders read as sentence encoders
-    max_length: int = 256
-    max_response_tokens: int = 128
-    # the side an over-long text loses, saved in the contract ("left" drops the start, "right" the
-    # end); by default the prompt keeps its end (the latest turns) and the reply its start
-    prompt_truncation: Literal["left", "right"] = PROMPT_TRUNCATION
-    response_truncation: Literal["left", "right"] = RESPONSE_TRUNCATION
-    prompt_template: str = "auto"
-    append_eos: bool | None = None
-    quantization: Literal["none", "4bit", "8bit"] = "none"
-    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
-    # autocast: float32 weights and optimizer, matmuls in bf16/fp16 (bf16 runs on CPUs with AMX or
-    # AVX512-BF16, fp16 needs a GPU); the saved model scores in its own dtype (float32 by default)
-    mixed_precision: Literal["no", "bf16", "fp16"] = "no"
-    gradient_checkpointing: bool = False
-    disable_dropout: bool = True
-    trust_remote_code: bool = False
-    lora: LoraSettings = field(default_factory=LoraSettings)
-    # data
-    train_data: str | list[str] = "default"
-    eval_data: str | list[str] | None = None
-    eval_fraction: float = 0.1
-    on_bad_row: Literal["error", "skip"] = "error"
-    # exact repeats of an example (within or across files): always reported in bad_rows.txt;
-    # drop: train on the first copy only; keep: every copy (a repeat weighs more); never an error
-    on_duplicate: Literal["drop", "keep"] = "drop"
-    # optimisation
-    output_dir: str = "runs/rm"
-    seed: int = 0
-    # k LoRA members on one base in one folder (rlhf_rm.ensemble): member i trains with seed + i (adapter
-    # init, data order); bootstrap: also on a resample of the training examples with replacement
-    ensemble: int = 1
-    ensemble_sampling: Literal["seed", "bootstrap"] = "seed"
-    max_steps: int = -1  # > 0 bounds all training; otherwise num_epochs decides
-    num_epochs: float = 1.0
-    batch_size: int = 16  # examples per optimizer step, summed over processes
-    gradient_accumulation_steps: int = 1
-    learning_rate: float = 3e-4
-    weight_decay: float = 0.0
-    warmup_ratio: float = 0.05
-    lr_scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"] = "linear"
-    max_grad_norm: float = 1.0
-    center_rewards_coef: float = 0.0
-    # reply length (issue 14): lc_bt adds a learned beta * log(reply tokens) to the pairwise logit
-    # during training and drops it at inference (rlhf_rm.losses.length_controlled_pairwise_loss)
-    length_debias: Literal["none", "lc_bt"] = "none"
-    # lc_bt's beta starts at the length-only Bradley-Terry fit of the training pairs and learns at its
-    # own rate (one scalar: the model's learning rate would barely move it in one epoch)
-    length_beta_lr: float = 0.01
-    # ODIN's decorrelation term: this multiple of |corr(reward, log reply length)| over each batch
-    length_corr_coef: float = 0.0
-    # this fraction of the pairwise training examples gets one more pair: its chosen reply against a
-    # synthetic broken copy (rlhf_rm.data.augment); the dev split is never augmented
-    augment_negatives: float = 0.0
-    group_by_length: bool = True
-    # bookkeeping
-    eval_steps: int = 0  # 0: evaluate at the end only
-    save_steps: int = 0  # 0: checkpoint at every eval (and at the end)
-    logging_steps: int = 10
-    report_to: Literal["none", "tensorboard", "wandb"] = "none"
-    select_best: bool = True  # keep the weights of the best eval accuracy
-    resume: bool = False
-    eval_batch_size: int = 64
-    progress: bool = True
-    push_to_hub: str | None = None  # a hub repo id: upload the final folder (network + token)
-
-    def model_settings(self) -> ModelSettings:
-        return ModelSettings(
-            name_or_path=self.model, architecture=self.architecture, pooling=self.pooling, max_length=self.max_length,
-            max_response_tokens=self.max_response_tokens, prompt_truncation=self.prompt_truncation,
-            response_truncation=self.response_truncation, prompt_template=self.prompt_template,
-            append_eos=self.append_eos, quantization=self.quantization, dtype=self.dtype,
-            gradient_checkpointing=self.gradient_checkpointing, disable_dropout=self.disable_dropout,
-            trust_remote_code=self.trust_remote_code,
-            lora=self.lora,
-        )
+from rlhf_rm.model import RewardModel, build_reward_model
+from rlhf_rm.train.config import TrainConfig
+from rlhf_rm.train.data import TrainData, TrainResult, load_train_eval, log_main
+from rlhf_rm.train.dev_eval import DevEval, TrainLog, evaluate_dev, final_dev_metrics, is_new_best
 
 
 def _seed_all(seed: int) -> None:
@@ -126,11 +40,9 @@ def _seed_all(seed: int) -> None:
 
 # ---- the loop -----------------------------------------------------------------------------
 
-def train(cfg: TrainConfig, data: TrainData | None = None) -> TrainResult:
-    """Train a reward model by ``cfg``; write it (contract, weights, tokenizer, card) to ``cfg.output_dir``.
-    ``data``: examples already loaded and split (an ensemble member's)."""
-    if cfg.ensemble != 1:  # k members, each trained by this function (rlhf_rm.ensemble)
-        return train_ensemble(cfg, train)
+def train_model(cfg: TrainConfig, data: TrainData | None = None) -> TrainResult:
+    """Train one reward model by ``cfg``; write it (contract, weights, tokenizer, card) to
+    ``cfg.output_dir``. ``data``: examples already loaded and split (an ensemble member's)."""
     accelerator = _accelerator(cfg)
     main, out, t0 = accelerator.is_main_process, Path(cfg.output_dir), time.time()
     _seed_all(cfg.seed)
@@ -173,7 +85,7 @@ def train(cfg: TrainConfig, data: TrainData | None = None) -> TrainResult:
         rm.model = run.inner
         _save_final(rm, out)
         if cfg.push_to_hub:
-            from rlhf_rm.card import push_folder
+            from rlhf_rm.model.card import push_folder
 
             log_main(f"pushed to {push_folder(out, cfg.push_to_hub)}", main)
     accelerator.wait_for_everyone()

@@ -6,7 +6,7 @@ import torch
 
 from rlhf_rm.policy import decode_replies
 from rlhf_rm.ppo.models import ActorCritic
-from rlhf_rm.ppo.prompts import EncodedPrompt
+from rlhf_rm.ppo.prompt_sets import EncodedPrompt
 from rlhf_rm.ppo.rollout import (
     Generator,
     RewardFn,
