@@ -29,7 +29,9 @@ def run_reporting_errors(fn: Callable[[], int]) -> int:
     Shared by ``rlhf-rm`` and the recipes' scripts; ``RLHF_RM_DEBUG=1`` shows the traceback.
     """
     try:
-        return fn()
+        code = fn()
+        end_process_group()  # on success only: a failed rank must not wait in a barrier for the rest
+        return code
     except user_errors() as err:
         if os.environ.get("RLHF_RM_DEBUG"):
             raise
@@ -38,6 +40,19 @@ def run_reporting_errors(fn: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def end_process_group() -> None:
+    """Leave the ``torch.distributed`` group a launched run joined, so no rank exits mid-teardown.
+
+    A rank that exits with the gloo group still open can abort (``terminate called without an
+    active exception``) while another rank is still writing its results.
+    """
+    torch = sys.modules.get("torch")  # a run that never imported torch joined no group
+    if torch is None or not torch.distributed.is_available() or not torch.distributed.is_initialized():
+        return
+    torch.distributed.barrier()
+    torch.distributed.destroy_process_group()
 
 
 def quiet_libraries() -> None:
