@@ -107,6 +107,35 @@ def test_make_negative_gives_a_different_reply_for_every_mode(mode):
         make_negative(EN, "nonsense", random.Random(0), OTHERS_EN)
 
 
+def test_padding_and_salad_give_way_when_there_is_nothing_else_to_draw_from():
+    reply = "Drink water. Sleep well."
+    assert pad_irrelevant(reply, ["Sleep well.", ""], random.Random(0)) is None
+    assert make_negative(reply, "padded", random.Random(0), ["Drink water."]) is None
+    assert make_negative(reply, "salad", random.Random(0), ["", "   "]) is None
+
+
+def test_a_small_file_whose_replies_repeat_augments_what_it_can_and_counts_the_rest():
+    """Every chosen reply the same, every rejected reply a piece of it: padding finds no foreign
+    sentence and two-word replies cannot be cut or looped, so those modes give way to others."""
+    same = "Drink water. Sleep well."
+    examples = [Example([{"role": "user", "content": f"tip {i}?"}], [same, "Sleep well."], source="s.jsonl", row=i)
+                for i in range(40)]
+    augmented = augment_examples(examples, 1.0, seed=0, modes=("padded", "shuffled"))
+    assert augmented.added == 40 and augmented.unaugmented == 0
+    assert {ex.subset for ex in augmented.examples[40:]} == {"augment/shuffled"}
+    assert set(augmented.fallbacks) == {"padded"} and 0 < augmented.fallbacks["padded"] < 40  # drawn first ~half the time
+    assert augmented.summary() == f"40 synthetic-negative pairs added; could not apply (another kind used): " \
+                                  f"padded {augmented.fallbacks['padded']}x"
+
+
+def test_pairs_no_mode_applies_to_are_left_as_they_are_and_counted():
+    short = [Example([{"role": "user", "content": "hi"}], ["Hello", "Hello"], source="s.jsonl", row=0)]
+    none_applies = augment_examples(short * 3, 1.0, seed=0, modes=("padded", "truncated", "shuffled"))
+    assert none_applies.examples == short * 3 and none_applies.added == 0 and none_applies.unaugmented == 3
+    assert none_applies.summary() == ("0 synthetic-negative pairs added; could not apply (another kind used): "
+                                      "padded 3x, shuffled 3x, truncated 3x; 3 drawn pairs got none (no kind applied)")
+
+
 def _pairs(n):
     return [Example([{"role": "user", "content": f"question {i}?"}],
                     [f"A clear and complete answer number {i} with enough words.", f"bad {i}"], source="t.jsonl", row=i)
@@ -115,10 +144,11 @@ def _pairs(n):
 
 def test_augment_examples_adds_one_negative_per_chosen_example():
     examples = [*_pairs(40), Example([{"role": "user", "content": "rate"}], ["fine"], score=1.0)]
-    out = augment_examples(examples, 0.5, seed=0)
+    augmented = augment_examples(examples, 0.5, seed=0)
+    out = augmented.examples
     assert out[:41] == examples  # the originals first, untouched
     added = out[41:]
-    assert len(added) == 20
+    assert len(added) == augmented.added == 20
     by_prompt = {e.prompt[0]["content"]: e for e in examples}
     for ex in added:
         original = by_prompt[ex.prompt[0]["content"]]
@@ -126,8 +156,8 @@ def test_augment_examples_adds_one_negative_per_chosen_example():
         assert ex.subset.startswith("augment/") and ex.subset.split("/")[1] in FAILURE_MODES
         assert ex.kind == "pairwise"
     assert len({ex.subset for ex in added}) >= 3  # the modes are mixed
-    assert augment_examples(examples, 0.5, seed=0) == out
-    assert augment_examples(examples, 0.0, seed=0) == examples
+    assert augment_examples(examples, 0.5, seed=0).examples == out
+    assert augment_examples(examples, 0.0, seed=0).examples == examples
     with pytest.raises(ValueError, match="augment_negatives must be a fraction"):
         augment_examples(examples, 1.5, seed=0)
 

@@ -297,6 +297,20 @@ def test_augment_negatives_adds_training_pairs_only(tiny_encoder_dir, tmp_path):
     assert (result.train_examples, result.eval_examples) == (n + round(0.5 * n), n)
 
 
+def test_augment_negatives_on_a_small_file_of_one_repeated_reply_trains_and_says_what_it_added(
+        tiny_encoder_dir, tmp_path, capsys):
+    """No other reply to pad with or draw words from: those modes give way, the run goes on."""
+    row = [("Say hi.", "Hello there, nice to meet you today.", "Go away.")]
+    data = write_pairs(tmp_path / "p.jsonl", rows=row, repeat=40)
+    cfg = _tiny(tiny_encoder_dir, tmp_path / "o", data, "max_steps=1", "augment_negatives=1.0",
+                "on_duplicate=keep")
+    result = train(cfg)
+    assert result.train_examples == 80  # every pair got a negative, from a mode that could apply
+    said = capsys.readouterr()
+    assert "augment_negatives=1.0: 40 synthetic-negative pairs added; could not apply (another kind used): padded" \
+        in said.err
+
+
 def test_truncation_sides_from_the_config_reach_the_contract_and_encode(tiny_encoder_dir, tmp_path):
     """prompt_truncation=right keeps a long prompt's start, response_truncation=left a long reply's
     end; both are written to rlhf_rm.json and the loaded model encodes by them."""

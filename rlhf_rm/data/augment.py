@@ -1,10 +1,9 @@
 """Synthetic failure-mode negatives: worse replies made from a good one, by rule.
 
-Why (issue 14): human preference pairs rarely contrast a reply with a broken copy of itself, so a
-reward model trained on them can rank by length and vocabulary and never learn that word order,
-completeness or sense matter. Measured there, the HH recipe's reward model preferred a held-out
-chosen reply *with its words shuffled* to the reply itself 56% of the time (the quickstart's 15%),
-and best-of-8 on the quickstart picked word salad over a plain short sentence. Each function
+Why: human preference pairs rarely contrast a reply with a broken copy of itself, so a reward
+model trained on them can rank by length and vocabulary and never learn that word order,
+completeness or sense matter (one trained on HH pairs alone preferred a held-out chosen reply
+*with its words shuffled* to the reply itself more often than not). Each function
 below makes a rejected reply that differs from the good one in coherence, so a (good, negative)
 pair teaches exactly that:
 
@@ -29,7 +28,8 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import replace
+from collections import Counter
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from rlhf_rm.data.records import Example
@@ -126,12 +126,13 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
-def pad_irrelevant(text: str, others: Sequence[str], rng: random.Random, n_sentences: int = 1) -> str:
+def pad_irrelevant(text: str, others: Sequence[str], rng: random.Random, n_sentences: int = 1) -> str | None:
     """The reply followed by ``n_sentences`` sentences picked from ``others`` (replies to other
-    prompts): everything the good reply says, then text that does not belong."""
+    prompts): everything the good reply says, then text that does not belong. None when every
+    sentence of ``others`` is already in the reply (a small file whose replies repeat each other)."""
     pool = [s for other in others for s in sentences(other) if s not in text]
     if not pool:
-        raise ValueError("pad_irrelevant needs other replies with at least one sentence not in the reply")
+        return None
     _, joiner = split_units(text)
     return joiner.join([text, *rng.sample(pool, min(n_sentences, len(pool)))])
 
@@ -147,6 +148,8 @@ def make_negative(reply: str, mode: str, rng: random.Random, others: Sequence[st
     if mode == "repeated":
         return repeat_reply(reply, rng.randint(2, 3)) if rng.random() < 0.5 else phrase_loop(reply, rng, rng.randint(3, 6))
     if mode == "salad":
+        if not any(split_units(other)[0] for other in others):
+            return None
         n = len(split_units(reply)[0])
         return word_salad(others, rng.randint(max(3, n // 2), max(4, n * 3 // 2)), rng)
     if mode == "padded":
@@ -154,22 +157,48 @@ def make_negative(reply: str, mode: str, rng: random.Random, others: Sequence[st
     raise ValueError(f"unknown failure mode {mode!r}; expected one of {', '.join(FAILURE_MODES)}")
 
 
+@dataclass(frozen=True)
+class Augmented:
+    """Examples with synthetic negatives added, and what could not be made: ``fallbacks[mode]``
+    counts the pairs where ``mode`` was drawn but could not apply (another mode was used), and
+    ``unaugmented`` the drawn pairs where no mode applied (no pair was added for them)."""
+
+    examples: list[Example]
+    added: int
+    fallbacks: dict[str, int]
+    unaugmented: int
+
+    def summary(self) -> str:
+        """One line for the training log: how many pairs were added, and what was not possible."""
+        line = f"{self.added} synthetic-negative pairs added"
+        if self.fallbacks:
+            line += "; could not apply (another kind used): " + ", ".join(
+                f"{mode} {n}x" for mode, n in sorted(self.fallbacks.items()))
+        if self.unaugmented:
+            line += f"; {self.unaugmented} drawn pairs got none (no kind applied)"
+        return line
+
+
 def augment_examples(examples: Sequence[Example], fraction: float, seed: int,
-                     modes: Sequence[str] = FAILURE_MODES, pool_size: int = 20) -> list[Example]:
+                     modes: Sequence[str] = FAILURE_MODES, pool_size: int = 20) -> Augmented:
     """``examples`` plus, for ``fraction`` of the pairwise ones (chosen at random by ``seed``),
     one more pair: the same prompt, the same chosen reply, a synthetic negative of a random mode.
 
     The new pairs follow the originals and carry ``subset="augment/<mode>"``; salad and padding
-    draw from ``pool_size`` chosen replies of other examples. Apply it to training data only: an
-    evaluation split with synthetic pairs would measure the rules, not the model.
+    draw from ``pool_size`` chosen replies of other examples. A mode that cannot apply to a reply
+    (too short to cut, nothing unrelated to pad with) gives way to the next one and is counted,
+    never an error. Apply it to training data only: an evaluation split with synthetic pairs would
+    measure the rules, not the model.
     """
     if not 0 <= fraction <= 1:
         raise ValueError(f"augment_negatives must be a fraction in [0, 1], got {fraction}")
     pairs = [i for i, ex in enumerate(examples) if ex.kind == "pairwise"]
     if not pairs or fraction == 0:
-        return list(examples)
+        return Augmented(list(examples), 0, {}, 0)
     rng = random.Random(seed)
-    added = []
+    added: list[Example] = []
+    fallbacks: Counter[str] = Counter()
+    unaugmented = 0
     for i in sorted(rng.sample(pairs, round(fraction * len(pairs)))):
         example = examples[i]
         cjk = is_cjk(example.responses[0])
@@ -181,4 +210,7 @@ def augment_examples(examples: Sequence[Example], fraction: float, seed: int,
                 added.append(replace(example, responses=[example.responses[0], negative], margin=None,
                                      subset=f"augment/{mode}"))
                 break
-    return [*examples, *added]
+            fallbacks[mode] += 1
+        else:
+            unaugmented += 1
+    return Augmented([*examples, *added], len(added), dict(fallbacks), unaugmented)

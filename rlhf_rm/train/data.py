@@ -67,10 +67,10 @@ def load_train_eval(cfg: DataSettings, main: bool = True) -> TrainData:
     if cfg.augment_negatives:  # synthetic negatives for training only: the dev split measures the model
         from rlhf_rm.data.augment import augment_examples
 
-        n_real = len(train_ex)
-        train_ex = augment_examples(train_ex, cfg.augment_negatives, cfg.seed)
-        log_main(f"augment_negatives={cfg.augment_negatives}: {len(train_ex) - n_real} synthetic-negative pairs "
-                 "added to the training examples (none to the dev split)", main)
+        augmented = augment_examples(train_ex, cfg.augment_negatives, cfg.seed)
+        train_ex = augmented.examples
+        log_main(f"augment_negatives={cfg.augment_negatives}: {augmented.summary()} "
+                 "(training examples only, none to the dev split)", main)
     return TrainData(train_ex, eval_ex, bad, train.layouts, overlap, duplicates)
 
 
