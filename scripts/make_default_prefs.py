@@ -25,8 +25,8 @@ failure mode for the rejected reply:
                   reply is a polite refusal with a safe alternative)
 
 On top of these content pairs, ``COHERENCE_FRACTION`` of the prompts get one more pair whose
-rejected reply is a broken copy of the chosen one, made by ``rlhf_rm.data.augment`` (issue 14:
-without such pairs the quickstart's reward model preferred long word salad to a short plain
+rejected reply is a broken copy of the chosen one, made by ``rlhf_rm.data.augment`` (without
+such pairs the quickstart's reward model preferred long word salad to a short plain
 sentence, and a shuffled copy of a chosen reply to the reply itself 15% of the time):
 
 * ``shuffled``  - the chosen reply's words (Chinese: two-character chunks) in a random order

@@ -1,4 +1,4 @@
-"""Troubled preference files (issue 17): one odd row never takes good rows down with it.
+"""Troubled preference files: one odd row never takes good rows down with it.
 
 Each case writes a small file and states which lines are good and which are bad (and why); both
 `on_bad_row` modes are checked: `error` lists exactly the bad lines, `skip` keeps every good one.

@@ -114,7 +114,7 @@ def _coherence_kind(r):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_coherence_pairs_present(rows, lang):
-    """Issue 14: the set contrasts chosen replies with broken copies of themselves (shuffled,
+    """The set contrasts chosen replies with broken copies of themselves (shuffled,
     truncated, padded/looped), so a reward model learns that coherence matters."""
     kinds = Counter(_coherence_kind(r) for r in rows if r["lang"] == lang)
     minimum = {"en": 40, "zh": 10}[lang]

@@ -1,4 +1,4 @@
-"""Ensembles in one folder (issue 14): k LoRA members trained by one run, one contract, loaded and
+"""Ensembles in one folder: k LoRA members trained by one run, one contract, loaded and
 combined by RewardFunction (mean, mean - std), their spread as uncertainty, eval's member metrics."""
 
 from __future__ import annotations

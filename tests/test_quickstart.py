@@ -38,7 +38,7 @@ def test_unfinished_step_is_rerun(tmp_path):
 
 @pytest.mark.slow  # trains the quickstart's reward model: minutes on a laptop CPU
 def test_quickstart_reward_model_reads_word_order(tmp_path):
-    """Issue 14: the reward model trained on the bundled set must prefer each held-out chosen reply
+    """The reward model trained on the bundled set must prefer each held-out chosen reply
     to the same reply with its words shuffled (same length, same words) in >= 0.95 of cases,
     while its held-out accuracy stays high."""
     from rlhf_rm.evaluate.coherence import shuffle_preference

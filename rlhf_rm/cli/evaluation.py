@@ -23,7 +23,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if ensembles := format_ensembles(model_entries(report)):  # an ensemble folder: members and calibration
         print(ensembles)
     if args.json:
-        from rlhf_rm.contract import write_json_atomic
+        from rlhf_rm.checkpoint import write_json_atomic
 
         write_json_atomic(args.json, report)
         print(f"wrote {args.json}")

@@ -26,7 +26,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
 
-from rlhf_rm.contract import write_json_atomic
+from rlhf_rm.checkpoint import write_json_atomic
 
 STAMP = ".rlhf_rm_step.json"
 EVAL_FRACTION, SEED = 0.2, 0

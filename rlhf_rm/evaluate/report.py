@@ -26,7 +26,7 @@ def model_entries(report: dict) -> dict[str, dict]:
 def format_table(report: dict) -> str:
     """A compact fixed-width table, one line per (model, data set). tau/rho: Kendall's tau on
     ranked lists, else Spearman's rho on pointwise ratings; score: the benchmark score; shuffle:
-    the share of chosen replies that beat their word-shuffled copy (coherence, issue 14)."""
+    the share of chosen replies that beat their word-shuffled copy (coherence)."""
     header = ["model", "data", "accuracy", "95% CI", "pairs", "skipped", "ECE", "acc short/long", "tau/rho", "score",
               "shuffle"]
     rows = []

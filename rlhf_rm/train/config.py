@@ -59,7 +59,7 @@ class TrainConfig:
     lr_scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"] = "linear"
     max_grad_norm: float = 1.0
     center_rewards_coef: float = 0.0
-    # reply length (issue 14): lc_bt adds a learned beta * log(reply tokens) to the pairwise logit
+    # reply length: lc_bt adds a learned beta * log(reply tokens) to the pairwise logit
     # during training and drops it at inference (rlhf_rm.train.losses.length_controlled_pairwise_loss)
     length_debias: Literal["none", "lc_bt"] = "none"
     # lc_bt's beta starts at the length-only Bradley-Terry fit of the training pairs and learns at its
