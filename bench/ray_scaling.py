@@ -60,7 +60,8 @@ def in_process(model: str, shards: Path, out: Path) -> tuple[float, float]:
     import torch
 
     from rlhf_rm.reward import RewardFunction
-    from rlhf_rm.data.prompts import add_rewards, read_scoring_rows
+    from rlhf_rm.data.prompts import read_scoring_rows
+    from rlhf_rm.reward import add_rewards
 
     torch.set_num_threads(CORES)
     start = time.perf_counter()

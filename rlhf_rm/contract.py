@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rlhf_rm.checkpoint import write_json_atomic  # the one atomic write; re-exported for existing callers
+from rlhf_rm.checkpoint import write_json_atomic  # the one atomic write
 
 CONTRACT_FILE = "rlhf_rm.json"
 CONTRACT_VERSION = 1
@@ -24,8 +24,6 @@ ROLES_TEMPLATE = (
     "{% for m in messages %}{{ m['role'] | capitalize }}: {{ m['content'] }}\n\n{% endfor %}"
     "{% if add_generation_prompt %}Assistant:{% endif %}"
 )
-
-Message = dict[str, str]
 
 # Which side truncation drops, as Hugging Face's ``truncation_side``: "left" drops the start (the
 # text keeps its end), "right" drops the end (it keeps its start). Contracts written before these
@@ -96,9 +94,9 @@ class Contract:
     length_beta: float | None = None  # the learned beta, for the record (lc_bt only)
     metrics: dict[str, Any] = field(default_factory=dict)
     train_config: dict[str, Any] = field(default_factory=dict)
-    # an ensemble folder (issue 14): k LoRA members on this base; scores combine the members'
+    # an ensemble folder: k LoRA members on this base; scores combine the members'
     # (rlhf_rm.model.RewardModel.forward_members); None: one model. Saved only when set, so a
-    # single model's rlhf_rm.json reads as before, also by an older rlhf_rm
+    # single model's rlhf_rm.json stays readable by a version without ensembles
     ensemble: EnsembleSpec | None = None
     version: int = CONTRACT_VERSION
 

@@ -33,10 +33,10 @@ from typing import Any
 
 import torch
 
-from rlhf_rm.contract import ROLES_TEMPLATE, Message
+from rlhf_rm.contract import ROLES_TEMPLATE
+from rlhf_rm.data.messages import EXPECTED_PROMPT, as_prompt
 from rlhf_rm.model import as_messages
-
-Prompt = str | list[Message]
+from rlhf_rm.types import Message, Prompt
 
 # the one rendering of a conversation for a tokenizer without a chat template (see above)
 FALLBACK_TEMPLATE = ROLES_TEMPLATE
@@ -306,11 +306,7 @@ def prompt_rows(spec: str, need_replies: bool = False) -> list[tuple[str, dict]]
 
 def prompt_value(row: dict, where: str) -> Prompt:
     """A row's ``prompt``: a non-empty string or a list of {'role', 'content'} messages."""
-    value = row.get("prompt")
-    if isinstance(value, str) and value.strip():
-        return value
-    if isinstance(value, list) and value and all(
-        isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in value
-    ):
-        return [{"role": m["role"], "content": m["content"]} for m in value]
-    raise ValueError(f"{where}: 'prompt' must be a non-empty string or a list of {{'role', 'content'}} messages")
+    prompt = as_prompt(row.get("prompt"))
+    if prompt is None:
+        raise ValueError(f"{where}: 'prompt' must be {EXPECTED_PROMPT}")
+    return prompt

@@ -13,17 +13,15 @@ and the reward model's need not match: the reward sees text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rlhf_rm.contract import Message
 from rlhf_rm.model import as_messages
-from rlhf_rm.policy import REPLY_KEYS, Prompt, Sampling, prompt_rows, prompt_value, sample_replies
+from rlhf_rm.policy import REPLY_KEYS, Sampling, prompt_rows, prompt_value, sample_replies
+from rlhf_rm.types import Message, Prompt, Reward, call_reward
 
 __all__ = ["Candidate", "Reranked", "best_of_n", "read_candidates", "sft_records"]
-
-Reward = Callable[..., list[float]]
 
 
 @dataclass(frozen=True)
@@ -88,9 +86,7 @@ def best_of_n(
             raise ValueError(f"prompt {i} has no candidates")
     flat_prompts = [p for p, group in zip(prompts, candidates) for _ in group]
     flat_replies = [c for group in candidates for c in group]
-    scores = [float(s) for s in reward_fn(flat_prompts, flat_replies)]
-    if len(scores) != len(flat_replies):
-        raise ValueError(f"the reward returned {len(scores)} scores for {len(flat_replies)} candidates")
+    scores = call_reward(reward_fn, flat_prompts, flat_replies)
     out, pos = [], 0
     for prompt, group, done in zip(prompts, candidates, finished):
         scored = [Candidate(text, score, f) for text, score, f in zip(group, scores[pos : pos + len(group)], done)]

@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import torch
 
-from rlhf_rm.contract import Message
-from rlhf_rm.model import RewardModel, as_messages, as_text, default_device
+from rlhf_rm.model import RewardModel, as_messages, default_device
+from rlhf_rm.types import Completion, Prompt, call_reward, completion_text
 
-Prompt = str | list[Message]
-Completion = str | list[Message]
 Ensemble = Literal["mean", "mean_minus_std", "min"]
 CACHE_SIZE = 100_000  # (prompt, completion) entries kept by the opt-in cache, least recent dropped
 
@@ -195,7 +193,7 @@ class RewardFunction:
         """Rewards with the raw per-model scores and reply facts they were computed from."""
         if len(prompts) != len(completions):
             raise ValueError(f"got {len(prompts)} prompts but {len(completions)} completions")
-        replies = [as_text(c) for c in completions]
+        replies = [completion_text(c) for c in completions]
         raw, tokens, cut = self._raw(list(prompts), replies)
         rewards, spread = self._shape(raw, tokens, cut)
         return RewardDetails(rewards, raw, tokens, cut, spread)
@@ -268,6 +266,44 @@ class RewardFunction:
         if s.clip is not None:
             rewards = rewards.clamp(s.clip[0], s.clip[1])
         return [float(r) for r in rewards.tolist()], [float(u) for u in spread.tolist()]
+
+
+# ---------------------------------------------------------------------------------------------
+# scores for the server and for score files: shaped rewards and raw scores together
+
+
+RewardScores = tuple[list[float], list[float]]  # (shaped rewards, raw scores), one per reply
+
+
+def reward_scorer(reward_fn: Callable) -> Callable[[list, list], RewardScores]:
+    """(rewards, raw scores): a RewardFunction gives both in one pass; any other callable, rewards twice."""
+    details = getattr(reward_fn, "score_details", None)
+    if details is not None:
+        def score(prompts: list, completions: list) -> RewardScores:
+            d = details(prompts, completions)
+            return d.rewards, d.raw_mean
+        return score
+
+    def score_plain(prompts: list, completions: list) -> RewardScores:
+        rewards = call_reward(reward_fn, prompts, completions)
+        return rewards, rewards
+    return score_plain
+
+
+def add_rewards(reward_fn: Callable, rows: list[dict]) -> list[float]:
+    """Score each row's (prompt, response) and add its ``reward`` (shaped) and ``raw_score``
+    columns in place, and for an ensemble ``uncertainty`` (its members' std); returns the rewards."""
+    prompts, replies = [r["prompt"] for r in rows], [r["response"] for r in rows]
+    if getattr(reward_fn, "member_count", 1) > 1:  # an ensemble: the members' spread from the same forwards
+        details = reward_fn.score_details(prompts, replies)
+        rewards, raw = details.rewards, details.raw_mean
+        for row, spread in zip(rows, details.uncertainty):
+            row["uncertainty"] = spread
+    else:
+        rewards, raw = reward_scorer(reward_fn)(prompts, replies)
+    for row, reward, raw_score in zip(rows, rewards, raw):
+        row["reward"], row["raw_score"] = reward, raw_score
+    return rewards
 
 
 def _norm_stats(rm: RewardModel) -> list[tuple[float | None, float | None]]:

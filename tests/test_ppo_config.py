@@ -100,6 +100,12 @@ def test_remote_reward_speaks_the_openrlhf_protocol():
         assert isinstance(fn, RemoteReward)
         assert fn(["ab", "c"], ["x", "yz"], prompt_texts=["ab", "c"]) == [3.0, 3.0]
         assert seen == {"query": ["abx", "cyz"], "prompts": ["ab", "c"]}
+        # a conversation without the policy's rendering: role-tagged turns, the user's words kept
+        chat = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
+                {"role": "user", "content": "Bye?"}]
+        fn([chat], [[{"role": "assistant", "content": "Bye!"}]])
+        assert seen["prompts"] == ["User: Hi\n\nAssistant: Hello\n\nUser: Bye?\n\nAssistant: "]
+        assert seen["query"] == [seen["prompts"][0] + "Bye!"]
     finally:
         server.shutdown()
 

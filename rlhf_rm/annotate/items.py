@@ -15,6 +15,7 @@ import json
 import random
 from dataclasses import dataclass
 
+from rlhf_rm.data.messages import EXPECTED_PROMPT, as_prompt
 from rlhf_rm.data.records import DataError, Message
 
 MAX_REPLIES = 9  # keys 1..9 choose a reply
@@ -114,13 +115,10 @@ def _candidate_items(spec: str | list[str]) -> list[Item] | None:
 
 
 def _prompt(value, where: str) -> list[Message]:
-    if isinstance(value, str) and value.strip():
-        return [{"role": "user", "content": value}]
-    if isinstance(value, list) and value and all(
-        isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in value
-    ):
-        return [{"role": m["role"], "content": m["content"]} for m in value]
-    raise DataError(f"{where}: 'prompt' must be a non-empty string or a list of {{'role', 'content'}} messages")
+    prompt = as_prompt(value)
+    if prompt is None:
+        raise DataError(f"{where}: 'prompt' must be {EXPECTED_PROMPT}")
+    return [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
 
 
 def _candidate_text(value, where: str) -> str:

@@ -50,7 +50,8 @@ def _reward_fn(args: argparse.Namespace):
 # ---- score ----------------------------------------------------------------------------------
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from rlhf_rm.data.prompts import add_rewards, read_scoring_rows
+    from rlhf_rm.data.prompts import read_scoring_rows
+    from rlhf_rm.reward import add_rewards
 
     if args.ray:
         return score_on_ray(args, _reward_kwargs(args))

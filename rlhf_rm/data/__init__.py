@@ -14,7 +14,8 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from rlhf_rm.data.interop import normalize_whole_table
-from rlhf_rm.data.layouts import LABELS, LAYOUTS, ROLES, normalize_table
+from rlhf_rm.data.layouts import LABELS, LAYOUTS, normalize_table
+from rlhf_rm.data.messages import ROLES
 from rlhf_rm.data.read import FORMATS, GLOB_CHARS, read_spec
 from rlhf_rm.data.records import BadRow, DataError, Example, LoadedData, Message
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from rlhf_rm.data.messages import ROLES, copy_messages, messages_problem
 from rlhf_rm.data.records import BadRow, Example, Message
 
 LAYOUT = "annotations"
@@ -124,14 +125,11 @@ def _examples(row: dict, source: str, number: int) -> list[Example]:
 def _prompt(value: Any) -> list[Message]:
     if isinstance(value, str) and value.strip():
         return [{"role": "user", "content": value}]
-    if not (isinstance(value, list) and value and all(
-        isinstance(m, dict) and m.get("role") in ("system", "user", "assistant") and isinstance(m.get("content"), str)
-        for m in value
-    )):
+    if messages_problem(value, "prompt", ROLES):
         raise ValueError("prompt is not a string or a list of {'role', 'content'} messages")
     if value[-1]["role"] != "user":
         raise ValueError(f"prompt ends with a {value[-1]['role']!r} turn, expected a 'user' turn")
-    return [{"role": m["role"], "content": m["content"]} for m in value]
+    return copy_messages(value)
 
 
 def _text(value: Any, name: str) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from rlhf_rm.data import annotations
+from rlhf_rm.data.messages import copy_messages, messages_problem
 from rlhf_rm.data.records import BadRow, Example, Message
 
 LAYOUTS = {  # read as whole tables (see normalize_whole_table), listed with the data layer's layouts
@@ -96,10 +97,8 @@ def _label_studio(row: dict) -> list:
 
 def _ls_prompt(data: dict) -> list[Message]:
     messages = data.get("messages")
-    if isinstance(messages, list) and messages and all(
-        isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in messages
-    ):
-        return [{"role": m["role"], "content": m["content"]} for m in messages]
+    if messages_problem(messages, "data.messages") is None:
+        return copy_messages(messages)
     return [{"role": "user", "content": _text(data.get("prompt"), "data.prompt")}]
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from rlhf_rm.data.interop import LAYOUTS as WHOLE_TABLE_LAYOUTS
 from rlhf_rm.data.read import Table, Unparseable
+from rlhf_rm.data.messages import ROLES, copy_messages, messages_problem, type_name
 from rlhf_rm.data.records import BadRow, DataError, Example, Message
 
 LABELS = ("bad", "ok", "good")  # pointwise labels, worst -> best; JSON true/false map to good/bad
-ROLES = ("system", "user", "assistant")
 LAYOUTS = {
     "hh-rlhf": "chosen/rejected transcripts with '\\n\\nHuman:' / '\\n\\nAssistant:' turns",
     "trl-explicit": "prompt, chosen, rejected (strings or message lists), optional margin",
@@ -49,7 +49,7 @@ def normalize_table(table: Table) -> tuple[str | None, list[Example], list[BadRo
             if isinstance(row, Unparseable):
                 raise _Bad(row.reason)
             if not isinstance(row, dict):
-                raise _Bad(f"expected an object, got {_type(row)}")
+                raise _Bad(f"expected an object, got {type_name(row)}")
             if not _fits(row, votes[number], layout):
                 raise _Bad(f"row is in layout {votes[number]}, the file is in layout {layout}")
             fields = _NORMALIZERS[layout](row)
@@ -185,14 +185,14 @@ def _ranked(row: dict) -> dict:
     prompt = [{"role": "system", "content": _text(row["system"], "system")}] if row.get("system") else []
     history = row.get("history") or []
     if not isinstance(history, (list, tuple)):
-        raise _Bad(f"history is not a list of [user, assistant] pairs (got {_type(history)})")
+        raise _Bad(f"history is not a list of [user, assistant] pairs (got {type_name(history)})")
     for i, turn in enumerate(history):
         if not (isinstance(turn, (list, tuple)) and len(turn) == 2 and all(isinstance(t, str) for t in turn)):
             raise _Bad(f"history[{i}] is not a [user, assistant] pair of strings")
         prompt += [{"role": "user", "content": turn[0]}, {"role": "assistant", "content": turn[1]}]
     prompt.append({"role": "user", "content": query})
     if not isinstance(output, (list, tuple)):
-        raise _Bad(f"output is not a list of ranked replies (got {_type(output)})")
+        raise _Bad(f"output is not a list of ranked replies (got {type_name(output)})")
     if len(output) < 2:
         raise _Bad(f"ranked list has fewer than 2 replies (got {len(output)})")
     names = [f"output[{i}]" for i in range(len(output))]
@@ -236,7 +236,7 @@ def _fields(row: dict, *keys: str) -> list[Any]:
 
 def _text(value: Any, name: str) -> str:
     if not isinstance(value, str):
-        raise _Bad(f"{name} is not a string (got {_type(value)})")
+        raise _Bad(f"{name} is not a string (got {type_name(value)})")
     return value
 
 
@@ -264,16 +264,9 @@ def _messages(value: Any, name: str) -> list[Message]:
 
 
 def _conversation(value: Any, name: str) -> list[Message]:
-    if not isinstance(value, (list, tuple)) or not value:
-        raise _Bad(f"{name} is not a non-empty list of messages (got {_type(value)})")
-    messages = []
-    for i, m in enumerate(value):
-        if not (isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)):
-            raise _Bad(f"{name}[{i}] is not a message with string 'role' and 'content'")
-        if m["role"] not in ROLES:
-            raise _Bad(f"{name}[{i}] has unknown role {m['role']!r} (known: {', '.join(ROLES)})")
-        messages.append({"role": m["role"], "content": m["content"]})
-    return messages
+    if problem := messages_problem(value, name, ROLES):
+        raise _Bad(problem)
+    return copy_messages(value)
 
 
 def _reply(value: Any, name: str) -> str:
@@ -282,7 +275,7 @@ def _reply(value: Any, name: str) -> str:
         return value
     messages = _conversation(value, name) if isinstance(value, (list, tuple)) else None
     if messages is None or len(messages) != 1 or messages[0]["role"] != "assistant":
-        raise _Bad(f"{name} is not a string or a single assistant message (got {_type(value)})")
+        raise _Bad(f"{name} is not a string or a single assistant message (got {type_name(value)})")
     return messages[0]["content"]
 
 
@@ -303,11 +296,6 @@ def _check_replies(names: list[str], replies: list[str]) -> None:
             if len(names) == 2:
                 raise _Bad(f"{first} and {name} are identical")
             raise _Bad(f"{name} duplicates {first}")
-
-
-def _type(value: Any) -> str:
-    names = {dict: "object", list: "list", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(type(value), "number" if isinstance(value, numbers.Real) else type(value).__name__)
 
 
 def _short(value: Any, limit: int = 40) -> str:

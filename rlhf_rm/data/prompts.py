@@ -10,9 +10,10 @@ same columns:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from rlhf_rm.data import BadRow, DataError
+from rlhf_rm.types import completion_text
 
 SKIP_HINT = "Fix these rows, or pass --on-bad-row skip to drop them (they are listed)."
 
@@ -42,8 +43,6 @@ def read_scoring_rows(spec: str, on_bad_row: str = "error") -> tuple[list[dict],
             for i, reply in enumerate(e.responses)
         ]
         return rows, loaded.bad_rows
-    from rlhf_rm.model import as_text
-
     out = []
     for t in tables:
         for number, row in t.rows:
@@ -55,7 +54,7 @@ def read_scoring_rows(spec: str, on_bad_row: str = "error") -> tuple[list[dict],
             if not isinstance(prompt, (str, list)) or not isinstance(reply, (str, list)):
                 raise ValueError(f"{where}: 'prompt' and 'response' must be strings or message lists")
             # the row's own columns (a score or label to compare with, ids) travel along
-            out.append({**row, "source": t.source, "row": number, "prompt": prompt, "response": as_text(reply)})
+            out.append({**row, "source": t.source, "row": number, "prompt": prompt, "response": completion_text(reply)})
     return out, []
 
 
@@ -63,37 +62,3 @@ def bad_rows_error(spec: str, bad_rows: Sequence[BadRow]) -> DataError:
     """The error that stops scoring at bad rows: each one named with its file and line."""
     listing = "\n".join(f"  {bad}" for bad in bad_rows)
     return DataError(f"{len(bad_rows)} bad row(s) in {spec}:\n{listing}\n{SKIP_HINT}", list(bad_rows))
-
-
-Scores = tuple[list[float], list[float]]  # (shaped rewards, raw scores), one per reply
-
-
-def reward_scorer(reward_fn: Callable) -> Callable[[list, list], Scores]:
-    """(rewards, raw scores): a RewardFunction gives both in one pass; any other callable, rewards twice."""
-    details = getattr(reward_fn, "score_details", None)
-    if details is not None:
-        def score(prompts: list, completions: list) -> Scores:
-            d = details(prompts, completions)
-            return d.rewards, d.raw_mean
-        return score
-
-    def score_plain(prompts: list, completions: list) -> Scores:
-        rewards = [float(r) for r in reward_fn(prompts, completions)]
-        return rewards, rewards
-    return score_plain
-
-
-def add_rewards(reward_fn: Callable, rows: list[dict]) -> list[float]:
-    """Score each row's (prompt, response) and add its ``reward`` (shaped) and ``raw_score``
-    columns in place, and for an ensemble ``uncertainty`` (its members' std); returns the rewards."""
-    prompts, replies = [r["prompt"] for r in rows], [r["response"] for r in rows]
-    if getattr(reward_fn, "member_count", 1) > 1:  # an ensemble: the members' spread from the same forwards
-        details = reward_fn.score_details(prompts, replies)
-        rewards, raw = details.rewards, details.raw_mean
-        for row, spread in zip(rows, details.uncertainty):
-            row["uncertainty"] = spread
-    else:
-        rewards, raw = reward_scorer(reward_fn)(prompts, replies)
-    for row, reward, raw_score in zip(rows, rewards, raw):
-        row["reward"], row["raw_score"] = reward, raw_score
-    return rewards

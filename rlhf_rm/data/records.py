@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": str}
+from rlhf_rm.types import Message
 
 
 @dataclass(frozen=True)

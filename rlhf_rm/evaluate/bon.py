@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-Reward = Callable[..., Sequence[float]]
+from rlhf_rm.types import Reward, call_reward
 Candidates = Sequence[Sequence[str]]
 
 
@@ -200,8 +200,4 @@ def generate_candidates(
 
 
 def _score(reward: Reward, prompts: list, replies: list[str], which: str) -> np.ndarray:
-    scores = np.asarray([float(s) for s in reward(prompts, replies)], float)
-    if scores.shape != (len(replies),) or not np.all(np.isfinite(scores)):
-        raise ValueError(f"the {which} reward must return one finite float per candidate "
-                         f"({len(replies)}), got {scores.size} (finite: {int(np.isfinite(scores).sum())})")
-    return scores
+    return np.asarray(call_reward(reward, prompts, replies, name=f"the {which} reward"), float)

@@ -10,7 +10,7 @@ reward callable in one pass, then `dataset_metrics` turns the scores into the re
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,8 @@ import numpy as np
 
 from rlhf_rm.evaluate import benchmarks, metrics
 
-Reward = Callable[..., Sequence[float]]  # reward(prompts, completions) -> list[float]
+from rlhf_rm.data.messages import copy_messages, messages_problem
+from rlhf_rm.types import Reward, call_reward
 BENCHMARKS = ("rewardbench", "rewardbench2", "hh-rlhf")
 _LABEL_VALUE = {"bad": 0.0, "ok": 1.0, "good": 2.0}  # rlhf_rm.data.LABELS, worst -> best
 
@@ -144,8 +145,10 @@ def _rb2_group(row: Any, source: str, number: int) -> Group:
     prompt, chosen, rejected = row.get("prompt"), row.get("chosen"), row.get("rejected")
     if isinstance(prompt, str) and prompt.strip():
         messages = [{"role": "user", "content": prompt}]
-    elif isinstance(prompt, list) and prompt and all(isinstance(m, dict) for m in prompt):
-        messages = [{"role": m.get("role"), "content": m.get("content")} for m in prompt]
+    elif isinstance(prompt, list) and prompt:
+        if problem := messages_problem(prompt, "prompt"):
+            raise ValueError(problem)
+        messages = copy_messages(prompt)
     else:
         raise ValueError("prompt is missing, empty, or not a string / message list")
     for name, replies in (("chosen", chosen), ("rejected", rejected)):
@@ -196,25 +199,10 @@ def score_data(reward: Reward, data: EvalData, batch_size: int | None = 256, pro
 def score_texts(reward: Reward, prompts: list, replies: list[str], batch_size: int | None = 256,
                 progress: bool = False, desc: str = "scoring") -> np.ndarray:
     """Rewards (N,) for N (prompt, reply) pairs; checks the callable returned N finite floats."""
-    n = len(replies)
-    step = n if not batch_size else batch_size
     from tqdm.auto import tqdm
 
-    scores: list[float] = []
-    with tqdm(total=n, desc=desc, unit="reply", disable=not progress or n == 0) as bar:
-        for start in range(0, n, max(step, 1)):
-            chunk = list(reward(prompts[start : start + step], replies[start : start + step]))
-            if len(chunk) != len(replies[start : start + step]):
-                raise ValueError(f"the reward returned {len(chunk)} scores for "
-                                 f"{len(replies[start:start + step])} replies; it must return one per reply")
-            scores += [float(s) for s in chunk]
-            bar.update(len(chunk))
-    arr = np.asarray(scores, float)
-    if not np.all(np.isfinite(arr)):
-        bad = np.flatnonzero(~np.isfinite(arr))
-        raise ValueError(f"the reward returned {bad.size} non-finite score(s) (nan/inf); the first for "
-                         f"reply {int(bad[0])}: {replies[int(bad[0])][:80]!r}")
-    return arr
+    with tqdm(total=len(replies), desc=desc, unit="reply", disable=not progress or not replies) as bar:
+        return np.asarray(call_reward(reward, prompts, replies, batch_size=batch_size, on_batch=bar.update), float)
 
 
 # ---------------------------------------------------------------- metrics of one data set
@@ -361,7 +349,7 @@ def evaluate(
         names when None); "rewardbench2" reads the v2 layout and adds best-of-4 and Ties scores
         (detected when the ordinary loader rejects every row); "hh-rlhf" is plain pairwise.
     batch_size: replies per call of the reward callable (one progress step); None: one call.
-    shuffle_check: the coherence check of issue 14 on every data set with pairs, except
+    shuffle_check: the coherence check on every data set with pairs, except
         RewardBench 2 (its rows hold several correct replies, not one chosen): each distinct
         (prompt, chosen reply) against the reply with its words shuffled (seed 0), one more scored
         reply each (`rlhf_rm.evaluate.coherence`). False skips it.

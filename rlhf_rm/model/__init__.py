@@ -24,7 +24,7 @@ import importlib
 _HOME = {
     "CHARS_PER_TOKEN": "encode", "CPU_BATCH_TOKENS": "score", "ENCODER_TYPES": "arch", "Encoded": "encode",
     "LoraSettings": "build", "MODEL_ALIASES": "paths", "ModelSettings": "build",
-    "RewardModel": "reward_model", "SpecialTokens": "encode", "as_messages": "encode", "as_text": "encode",
+    "RewardModel": "reward_model", "SpecialTokens": "encode", "as_messages": "encode",
     "bert_cls_scores": "score", "build_reward_model": "build", "default_device": "reward_model",
     "detect_architecture": "arch", "encode_pairs": "encode", "head_modules": "arch",
     "load_tokenizer": "paths", "micro_batches": "score", "pad_token": "build", "peft_quietly": "paths",

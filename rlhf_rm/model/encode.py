@@ -21,7 +21,8 @@ from typing import Sequence
 
 import torch
 
-from rlhf_rm.contract import Contract, Message
+from rlhf_rm.contract import Contract
+from rlhf_rm.types import Message, completion_text
 
 # Normal text averages far fewer characters a token than this over any window of hundreds of tokens:
 # English BPE and WordPiece ~4-5, code ~3, Chinese ~1-1.5; the longest vocabulary entries (GPT-2:
@@ -90,13 +91,6 @@ def as_messages(prompt: str | Sequence[Message]) -> list[Message]:
     if isinstance(prompt, str):
         return [{"role": "user", "content": prompt}]
     return [dict(m) for m in prompt]
-
-
-def as_text(reply: str | Sequence[Message]) -> str:
-    """A reply as text: TRL's conversational completions are lists of assistant messages."""
-    if isinstance(reply, str):
-        return reply
-    return "".join(m["content"] for m in reply)
 
 
 def render_prompt(tokenizer, template: str, prompt: str | Sequence[Message]) -> str:
@@ -214,7 +208,7 @@ def encode_pairs(tokenizer, contract: Contract, special: SpecialTokens, prompts:
         raise ValueError(f"got {len(prompts)} prompts but {len(replies)} replies")
     c = contract
     texts, slots = render_distinct(tokenizer, c.prompt_template, prompts)  # a repeated prompt once
-    toks = tokenize_cut(tokenizer, texts + [as_text(r) for r in replies], c.max_length,
+    toks = tokenize_cut(tokenizer, texts + [completion_text(r) for r in replies], c.max_length,
                         [c.prompt_truncation == "left"] * len(texts) + [c.response_truncation == "left"] * len(replies))
     prompt_toks, reply_toks = toks[: len(texts)], toks[len(texts) :]
     # the tokenizer's prefix (BOS), unless the chat template already wrote it

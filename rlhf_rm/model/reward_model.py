@@ -7,7 +7,8 @@ from typing import Sequence
 
 import torch
 
-from rlhf_rm.contract import Contract, Message
+from rlhf_rm.contract import Contract
+from rlhf_rm.types import Message
 from rlhf_rm.model.encode import Encoded, SpecialTokens, collate, encode_pairs, render_prompt
 from rlhf_rm.model.io import export_folder, load_folder, save_folder
 from rlhf_rm.model.score import CPU_BATCH_TOKENS, forward_overhead_tokens, micro_batches, sequence_scores

@@ -7,12 +7,12 @@ import torch
 from rlhf_rm.policy import decode_replies
 from rlhf_rm.ppo.models import ActorCritic
 from rlhf_rm.ppo.prompt_sets import EncodedPrompt
+from rlhf_rm.types import call_reward
 from rlhf_rm.ppo.rollout import (
     Generator,
-    RewardFn,
+    Reward,
     SamplingSettings,
     as_completion,
-    call_reward,
     generation_config,
     hf_sample,
     left_pad,
@@ -38,7 +38,7 @@ def evaluate_policy(
     model: ActorCritic,
     generator: Generator,
     tokenizer,
-    reward_fn: RewardFn,
+    reward_fn: Reward,
     prompts: list[EncodedPrompt],
     samples_per_prompt: int,
     settings: SamplingSettings,
@@ -57,7 +57,8 @@ def evaluate_policy(
     raw = [p.prompt for p in batch]
     texts = [p.text for p in batch]
     score = lambda cs: call_reward(  # noqa: E731
-        reward_fn, raw, [as_completion(p, c) for p, c in zip(raw, cs)], reward_batch_size, prompt_texts=texts
+        reward_fn, raw, [as_completion(p, c) for p, c in zip(raw, cs)], batch_size=reward_batch_size,
+        extra={"prompt_texts": texts},
     )
     tuned_scores, start_scores = score(tuned), score(start)
     wins = sum(1.0 if t > s else 0.5 if t == s else 0.0 for t, s in zip(tuned_scores, start_scores))

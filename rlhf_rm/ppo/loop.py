@@ -29,7 +29,7 @@ from rlhf_rm.ppo.dashboard import Dashboard
 from rlhf_rm.ppo.memory import release_freed_memory
 from rlhf_rm.ppo.models import POLICY_ADAPTER, ActorCritic
 from rlhf_rm.ppo.prompt_sets import EncodedPrompt, encode_prompt
-from rlhf_rm.ppo.rollout import RewardFn, Rollout, collect_rollout
+from rlhf_rm.ppo.rollout import Reward, Rollout, collect_rollout
 from rlhf_rm.ppo.run import PPORun, build_run
 from rlhf_rm.ppo.update import ppo_update
 
@@ -39,7 +39,7 @@ def run_ppo_from_config(path: str | Path | None, overrides: list[str] | None = N
     return run_ppo(load_ppo_config(path, overrides))
 
 
-def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None) -> Path:
+def run_ppo(cfg: PPOConfig, reward_fn: Reward | None = None, accelerator=None) -> Path:
     """Train a policy with PPO against ``reward_fn`` (default: the config's ``reward``).
 
     Writes everything under ``cfg.output_dir`` and returns it.
@@ -57,7 +57,7 @@ def run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None = None, accelerator=None)
 # the loop
 
 
-def _run_ppo(cfg: PPOConfig, reward_fn: RewardFn | None, accelerator) -> Path:
+def _run_ppo(cfg: PPOConfig, reward_fn: Reward | None, accelerator) -> Path:
     run = build_run(cfg, reward_fn, accelerator)
     start_step, ckpt = _resume(run)
     dash = _dashboard(run, start_step, ckpt)

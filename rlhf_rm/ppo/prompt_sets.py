@@ -11,7 +11,8 @@ from __future__ import annotations
 import random
 
 from rlhf_rm import policy
-from rlhf_rm.policy import EncodedPrompt, Prompt, encode_prompt
+from rlhf_rm.policy import EncodedPrompt, encode_prompt
+from rlhf_rm.types import Prompt
 
 __all__ = ["EncodedPrompt", "Prompt", "configured_prompts", "encode_prompt", "split_prompts"]
 

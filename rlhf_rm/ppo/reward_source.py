@@ -13,23 +13,17 @@ import json
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-RewardFn = Callable[..., list[float]]
+from rlhf_rm.data import render_transcript
+from rlhf_rm.types import Reward, completion_text
 
 POSITIVE_WORDS = frozenset(
     "happy happily smile smiled smiling love loved fun friend friends kind nice laugh laughed glad joy hug hugged".split()
 )
 
 _NON_LETTERS = re.compile(r"[^a-z]")
-
-
-def _text(completion: Any) -> str:
-    if isinstance(completion, str):
-        return completion
-    return " ".join(m.get("content", "") for m in completion if m.get("role") == "assistant")
 
 
 def words(text: str) -> list[str]:
@@ -41,14 +35,14 @@ def story_positivity(prompts: list[Any], completions: list[Any], **kwargs) -> li
     """Share of the reply's words that are in ``POSITIVE_WORDS`` (0.0 for an empty reply)."""
     out = []
     for completion in completions:
-        ws = words(_text(completion))
+        ws = words(completion_text(completion))
         out.append(sum(w in POSITIVE_WORDS for w in ws) / len(ws) if ws else 0.0)
     return out
 
 
 def word_count(prompts: list[Any], completions: list[Any], word: str = "the", **kwargs) -> list[float]:
     """How often ``word`` occurs in the reply (a reward with a known optimum, for tests)."""
-    return [float(words(_text(c)).count(word)) for c in completions]
+    return [float(words(completion_text(c)).count(word)) for c in completions]
 
 
 class RemoteReward:
@@ -64,8 +58,8 @@ class RemoteReward:
         self.timeout_s = timeout_s
 
     def __call__(self, prompts: list[Any], completions: list[Any], prompt_texts: list[str] | None = None, **kwargs) -> list[float]:
-        texts = prompt_texts or [p if isinstance(p, str) else _text(p) for p in prompts]
-        body = json.dumps({"query": [t + _text(c) for t, c in zip(texts, completions)], "prompts": list(texts)})
+        texts = prompt_texts or [_prompt_text(p) for p in prompts]
+        body = json.dumps({"query": [t + completion_text(c) for t, c in zip(texts, completions)], "prompts": list(texts)})
         request = urllib.request.Request(
             self.url, data=body.encode("utf-8"), headers={"Content-Type": "application/json"}, method="POST"
         )
@@ -82,7 +76,15 @@ class RemoteReward:
         return [float(r) for r in rewards]
 
 
-def load_reward(spec: str, kwargs: dict | None = None, timeout_s: float = 60.0, device: str | None = None) -> RewardFn:
+def _prompt_text(prompt: Any) -> str:
+    """A prompt as text when the caller gave none (no policy template at hand): a conversation is
+    role-tagged turns ending in ``Assistant: ``, the markup the reward server reads back."""
+    if isinstance(prompt, str):
+        return prompt
+    return render_transcript(list(prompt)) + "\n\nAssistant: "
+
+
+def load_reward(spec: str, kwargs: dict | None = None, timeout_s: float = 60.0, device: str | None = None) -> Reward:
     """Resolve ``reward:`` from a config.
 
     - ``"module:function"`` imports the callable (``kwargs`` are bound to it);

@@ -10,8 +10,6 @@ as rerank's and the best-of-n curve's.
 from __future__ import annotations
 
 import copy
-import inspect
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -24,7 +22,7 @@ from rlhf_rm.ppo.algo import entropy_from_logits, logprobs_from_logits
 from rlhf_rm.ppo.memory import release_freed_memory
 from rlhf_rm.ppo.models import ActorCritic
 
-RewardFn = Callable[..., list[float]]
+from rlhf_rm.types import Reward, call_reward
 
 
 class Generator(Protocol):
@@ -155,25 +153,6 @@ class Rollout:
         return torch.cat([self.query_mask, torch.ones_like(self.response_ids)], dim=1)
 
 
-def call_reward(reward_fn: RewardFn, prompts: list[Any], completions: list[Any], batch_size: int, **kwargs) -> list[float]:
-    """Call a reward callable in batches; passes ``kwargs`` only if it accepts ``**kwargs``."""
-    try:
-        params = inspect.signature(reward_fn).parameters.values()
-        takes_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
-    except (TypeError, ValueError):
-        takes_kwargs = False
-    scores: list[float] = []
-    for start in range(0, len(prompts), batch_size):
-        end = start + batch_size
-        extra = {k: v[start:end] for k, v in kwargs.items()} if takes_kwargs else {}
-        out = reward_fn(prompts[start:end], completions[start:end], **extra)
-        out = [float(s) for s in out]
-        if len(out) != len(prompts[start:end]):
-            raise ValueError(f"the reward returned {len(out)} scores for {len(prompts[start:end])} replies")
-        scores.extend(out)
-    return scores
-
-
 def as_completion(prompt: Any, text: str) -> Any:
     """Completions follow the prompt's form (TRL's protocol): text, or an assistant message."""
     return text if isinstance(prompt, str) else [{"role": "assistant", "content": text}]
@@ -184,7 +163,7 @@ def collect_rollout(
     model: ActorCritic,
     generator: Generator,
     tokenizer,
-    reward_fn: RewardFn,
+    reward_fn: Reward,
     prompts: list[Any],
     prompt_ids: list[list[int]],
     prompt_texts: list[str],
@@ -204,13 +183,8 @@ def collect_rollout(
     response_ids = torch.where(mask > 0, response_ids, torch.full_like(response_ids, settings.pad_token_id))
     # 1b. the reward callable sees text: the reply without its stop token
     completions = decode_replies(tokenizer, response_ids, settings.stop_token_ids)
-    scores = call_reward(
-        reward_fn,
-        prompts,
-        [as_completion(p, c) for p, c in zip(prompts, completions)],
-        reward_batch_size,
-        prompt_texts=prompt_texts,
-    )
+    scores = call_reward(reward_fn, prompts, [as_completion(p, c) for p, c in zip(prompts, completions)],
+                         batch_size=reward_batch_size, extra={"prompt_texts": prompt_texts})
     # 2. log-probs and values of the sampled replies under the policy and the reference
     R = response_ids.shape[1]
     input_ids = torch.cat([query_ids, response_ids], dim=1)

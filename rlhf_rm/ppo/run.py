@@ -21,7 +21,7 @@ from rlhf_rm.ppo.distributed import Dist, has_accelerator
 from rlhf_rm.ppo.models import ActorCritic, build_actor_critic
 from rlhf_rm.ppo.prompt_sets import EncodedPrompt, configured_prompts, encode_prompt, split_prompts
 from rlhf_rm.ppo.reward_source import load_reward
-from rlhf_rm.ppo.rollout import RewardFn, SamplingSettings, make_generator
+from rlhf_rm.ppo.rollout import Reward, SamplingSettings, make_generator
 from rlhf_rm.ppo.update import PPOSettings
 
 
@@ -35,7 +35,7 @@ class PPORun:
     model: ActorCritic
     tokenizer: Any
     generator: Any
-    reward_fn: RewardFn
+    reward_fn: Reward
     settings: SamplingSettings
     encoded: list[EncodedPrompt]  # training prompts, rendered and tokenized
     eval_prompts: list
@@ -60,7 +60,7 @@ class PPORun:
         return self.acc.process_index
 
 
-def build_run(cfg: PPOConfig, reward_fn: RewardFn | None, accelerator) -> PPORun:
+def build_run(cfg: PPOConfig, reward_fn: Reward | None, accelerator) -> PPORun:
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 

@@ -130,7 +130,7 @@ class _Scorer:
         self.reward_fn = RewardFunction.from_pretrained(**reward_kwargs)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
-        from rlhf_rm.data.prompts import add_rewards
+        from rlhf_rm.reward import add_rewards
 
         started = time.time()  # wall clock: comparable across actors and nodes
         rows = [json.loads(text) for text, kind in zip(batch["text"], batch["kind"]) if kind == "row"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from ray import serve
 
-from rlhf_rm.data.prompts import Scores, reward_scorer
+from rlhf_rm.reward import RewardScores, reward_scorer
 from rlhf_rm.serve.app import ServeSettings, build_app
 from rlhf_rm.serve.batcher import BatchStats, score_together
 
@@ -69,7 +69,7 @@ class RewardReplica:
     def __serve_build_asgi_app__(self):
         return build_app(self, self.settings)
 
-    async def score_async(self, prompts: list, completions: list) -> Scores:
+    async def score_async(self, prompts: list, completions: list) -> RewardScores:
         """A request's (rewards, scores); one larger than ``max_batch`` replies goes as several parts."""
         step = self.settings.max_batch
         parts = await asyncio.gather(*(
@@ -87,7 +87,7 @@ class RewardReplica:
         return {**self._stats.as_dict(), "replica": serve.get_replica_context().replica_id.unique_id}
 
     @serve.batch(max_batch_size=64, batch_wait_timeout_s=0.002, batch_size_fn=_replies)
-    async def _batched(self, requests: list[tuple[list, list]]) -> list[Scores | BaseException]:
+    async def _batched(self, requests: list[tuple[list, list]]) -> list[RewardScores | BaseException]:
         start = time.perf_counter()
         # in a thread: the replica's event loop keeps taking requests into the next batch
         results = await asyncio.to_thread(score_together, self._score, requests)

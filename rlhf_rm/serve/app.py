@@ -35,7 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from rlhf_rm.data.prompts import Scores, reward_scorer
+from rlhf_rm.data.messages import is_message
+from rlhf_rm.reward import RewardScores, reward_scorer
 from rlhf_rm.serve.batcher import DynamicBatcher
 
 logger = logging.getLogger("rlhf_rm.serve")
@@ -60,7 +61,7 @@ class Scorer(Protocol):
     """What the app's routes call: the one-process server backs it with a ``DynamicBatcher``,
     a Ray Serve replica (``rlhf_rm.scale.ray_serve``) with ``@serve.batch``."""
 
-    async def score_async(self, prompts: list, completions: list) -> Scores: ...
+    async def score_async(self, prompts: list, completions: list) -> RewardScores: ...
 
     def stats(self) -> dict[str, Any]: ...
 
@@ -106,7 +107,7 @@ def build_app(scorer: Scorer, settings: ServeSettings, lifespan=None):
     def error(err: RequestError) -> JSONResponse:
         return JSONResponse({"error": str(err)}, status_code=err.status)
 
-    async def score(prompts: list, completions: list) -> Scores:
+    async def score(prompts: list, completions: list) -> RewardScores:
         if not completions:
             return [], []
         try:
@@ -218,9 +219,7 @@ def _turns(data: dict, key: str) -> list:
     for i, item in enumerate(value):
         if isinstance(item, str):
             continue
-        if not (isinstance(item, list) and all(
-            isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in item
-        )):
+        if not (isinstance(item, list) and all(is_message(m) for m in item)):
             raise RequestError(422, f"{key}[{i}] must be a string or a list of {{'role', 'content'}} messages")
     return value
 

@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rlhf_rm.data.prompts import Scores
+if TYPE_CHECKING:  # annotations only: the batcher itself needs no torch
+    from rlhf_rm.reward import RewardScores
 
 logger = logging.getLogger("rlhf_rm.serve")
 
@@ -141,8 +142,8 @@ class DynamicBatcher:
         self._stats.record(len(batch), sum(len(job.prompts) for job in batch), time.perf_counter() - start)
 
 
-def score_together(score: Callable[[list, list], Scores],
-                   requests: list[tuple[list, list]]) -> list[Scores | BaseException]:
+def score_together(score: Callable[[list, list], RewardScores],
+                   requests: list[tuple[list, list]]) -> list[RewardScores | BaseException]:
     """Score several requests' (prompts, completions) in one call, and split the results back.
 
     If the joint call fails, each request is scored alone, so one bad request fails only itself:

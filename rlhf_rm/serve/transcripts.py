@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-Message = dict[str, str]
+from rlhf_rm.types import Message
 
 # end-of-turn, EOS and pad tokens a decoded reply may end with (and left padding may start with)
 END_TOKENS = (
