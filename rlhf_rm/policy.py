@@ -189,8 +189,8 @@ def left_pad(sequences: Sequence[Sequence[int]], pad_token_id: int) -> tuple[tor
 
 def generation_config(max_new_tokens: int, temperature: float, stop: Sequence[int], pad: int,
                       top_p: float = 1.0, top_k: int = 0, num_return_sequences: int = 1):
-    """A fresh ``GenerationConfig``: a model's own generation defaults (top_k, repetition penalty,
-    ...) cannot silently change the sampling distribution. Temperature 0 is greedy."""
+    """A fresh ``GenerationConfig`` holding only these settings; temperature 0 is greedy. Sample
+    with it through :func:`generate_new_tokens`, which keeps the model's own defaults out."""
     from transformers import GenerationConfig
 
     sampled = {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": top_k}
@@ -199,6 +199,26 @@ def generation_config(max_new_tokens: int, temperature: float, stop: Sequence[in
         max_new_tokens=max_new_tokens, num_return_sequences=num_return_sequences,
         eos_token_id=list(stop), pad_token_id=pad, use_cache=True,
     )
+
+
+def generate_new_tokens(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, config) -> torch.Tensor:
+    """``model.generate`` under ``config`` and nothing else; returns only the new tokens (B * n, R).
+
+    transformers 5 fills every field the passed config leaves unset from the model's own
+    ``generation_config.json`` (``repetition_penalty``, ``no_repeat_ngram_size``, ``min_p``, ...:
+    instruct models ship such fields), which would sample from a penalised distribution while PPO's
+    log-probs assume ``softmax(logits / T)``. So the model's defaults are set aside for the call.
+    """
+    from transformers import GenerationConfig
+
+    owner = model.get_base_model() if hasattr(model, "get_base_model") else model  # a peft model's HF model
+    saved = owner.generation_config
+    owner.generation_config = GenerationConfig()  # the library's defaults, which add no processor
+    try:
+        out = model.generate(input_ids=input_ids, attention_mask=attention_mask, generation_config=config)
+    finally:
+        owner.generation_config = saved
+    return out[:, input_ids.shape[1] :]
 
 
 def reply_mask(response_ids: torch.Tensor, stop_token_ids: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -246,8 +266,8 @@ def sample_replies(model, tokenizer, prompts: Sequence[Prompt], n: int, sampling
         for start in range(0, len(order), sampling.prompts_per_batch):
             idx = order[start : start + sampling.prompts_per_batch]
             ids, mask = left_pad([prompt_ids[i] for i in idx], pad)
-            out = model.generate(input_ids=ids.to(device), attention_mask=mask.to(device), generation_config=config)
-            new = out[:, ids.shape[1] :]  # (B * n, R): generate repeats each prompt n times in a row
+            # (B * n, R): generate repeats each prompt n times in a row
+            new = generate_new_tokens(model, ids.to(device), mask.to(device), config)
             _, ended = reply_mask(new, stop)
             for row, (text, done) in enumerate(zip(decode_replies(tokenizer, new, stop), ended.tolist())):
                 texts[idx[row // n]].append(text)

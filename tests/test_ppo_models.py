@@ -134,3 +134,54 @@ def test_full_finetune_reference_is_frozen_copy(tiny_lm):
             p.add_(0.1)
     torch.testing.assert_close(model.reference_logits(ids, mask, 3), before)
     assert (model(ids, mask, 3).logits - before).abs().max() > 1e-3
+
+
+# the generation_config.json fields instruct models ship that would add logits processors
+SHIPPED_PENALTIES = {"repetition_penalty": 1.3, "no_repeat_ngram_size": 2, "min_p": 0.05, "top_k": 20,
+                     "encoder_repetition_penalty": 1.2}
+
+
+def _processors_seen(monkeypatch) -> list[list[str]]:
+    from transformers.generation.utils import GenerationMixin
+
+    seen: list[list[str]] = []
+    real = GenerationMixin._get_logits_processor
+
+    def spy(self, *args, **kwargs):
+        out = real(self, *args, **kwargs)
+        seen.append(sorted(type(p).__name__ for p in out))
+        return out
+
+    monkeypatch.setattr(GenerationMixin, "_get_logits_processor", spy)
+    return seen
+
+
+@pytest.mark.parametrize("generator", ["hf", "hf_merged"])
+def test_a_rollout_samples_with_temperature_alone_whatever_the_model_ships(tiny_lm, monkeypatch, generator):
+    """PPO's log-probs are softmax(logits / T): no processor from the model's own generation
+    config (penalties, min-p, top-k) may shape what the rollout samples."""
+    from rlhf_rm.ppo.rollout import HFGenerator
+
+    model = build_actor_critic(tiny_lm, lora_enabled=True)
+    for key, value in SHIPPED_PENALTIES.items():
+        setattr(model.lm.get_base_model().generation_config, key, value)
+    gen = (HFGenerator if generator == "hf" else MergedHFGenerator)(SamplingSettings(4, 0.7, [2], 3))
+    gen.sync(model)
+    seen = _processors_seen(monkeypatch)
+    ids, mask = _batch()
+    gen.generate(ids, mask)
+    assert seen == [["TemperatureLogitsWarper"]]
+    assert model.lm.get_base_model().generation_config.repetition_penalty == 1.3  # the model's own, restored
+
+
+def test_best_of_n_sampling_uses_only_its_own_settings(tiny_lm, monkeypatch):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from rlhf_rm.policy import Sampling, sample_replies
+
+    lm, tok = AutoModelForCausalLM.from_pretrained(tiny_lm), AutoTokenizer.from_pretrained(tiny_lm)
+    for key, value in SHIPPED_PENALTIES.items():
+        setattr(lm.generation_config, key, value)
+    seen = _processors_seen(monkeypatch)
+    sample_replies(lm, tok, ["the cat"], n=2, sampling=Sampling(temperature=0.9, top_p=0.8, max_new_tokens=3))
+    assert seen == [["TemperatureLogitsWarper", "TopPLogitsWarper"]]

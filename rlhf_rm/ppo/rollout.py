@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from rlhf_rm.policy import decode_replies, left_pad, reply_mask
+from rlhf_rm.policy import decode_replies, generate_new_tokens, left_pad, reply_mask
 from rlhf_rm.policy import generation_config as policy_generation_config
 from rlhf_rm.ppo.algo import entropy_from_logits, logprobs_from_logits
 from rlhf_rm.ppo.memory import release_freed_memory
@@ -53,9 +53,8 @@ def generation_config(settings: SamplingSettings):
 
 @torch.no_grad()
 def hf_sample(lm: nn.Module, config, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-    """``lm.generate`` on left-padded prompts; returns only the new tokens (B, R)."""
-    out = lm.generate(input_ids=input_ids, attention_mask=attention_mask, generation_config=config)
-    return out[:, input_ids.shape[1] :]
+    """``generate`` on left-padded prompts under ``config`` alone; returns only the new tokens (B, R)."""
+    return generate_new_tokens(lm, input_ids, attention_mask, config)
 
 
 class HFGenerator:
