@@ -159,12 +159,24 @@ def _check_prompt(prompt: Any) -> None:
 
 # ---- sampling and cutting at the stop -------------------------------------------------------
 
-def stop_token_ids(tokenizer, extra: Sequence[int] = ()) -> list[int]:
-    """The tokenizer's EOS and ``extra``, without duplicates; raises when there is none."""
-    stop = [t for t in dict.fromkeys([tokenizer.eos_token_id, *extra]) if t is not None]
+def stop_token_ids(tokenizer, extra: Sequence[int] = (), model=None) -> list[int]:
+    """Where a reply ends: the tokenizer's EOS, the EOS ids the model's own config lists (chat
+    models often name their end-of-turn and end-of-text tokens there) and ``extra``, in that
+    order, without duplicates. Raises when there is none."""
+    stop = [t for t in dict.fromkeys([tokenizer.eos_token_id, *model_eos_ids(model), *extra]) if t is not None]
     if not stop:
         raise ValueError("the policy's tokenizer has no EOS token: list the stop token ids")
     return stop
+
+
+def model_eos_ids(model) -> list[int]:
+    """The EOS ids in a model's generation config, else its config; none for ``None``."""
+    owner = model.get_base_model() if hasattr(model, "get_base_model") else model
+    for source in (getattr(owner, "generation_config", None), getattr(owner, "config", None)):
+        eos = getattr(source, "eos_token_id", None)
+        if eos is not None:
+            return [eos] if isinstance(eos, int) else [int(t) for t in eos]
+    return []
 
 
 def pad_token_id(tokenizer, stop: Sequence[int]) -> int:
@@ -251,7 +263,7 @@ def sample_replies(model, tokenizer, prompts: Sequence[Prompt], n: int, sampling
         raise ValueError(f"n must be at least 1, got {n}")
     if sampling.temperature <= 0 and n > 1:
         raise ValueError("temperature 0 (greedy) gives n identical replies: set temperature > 0 or n=1")
-    stop = stop_token_ids(tokenizer, sampling.stop_token_ids)
+    stop = stop_token_ids(tokenizer, sampling.stop_token_ids, model)
     pad = pad_token_id(tokenizer, stop)
     config = generation_config(sampling.max_new_tokens, sampling.temperature, stop, pad, sampling.top_p,
                                sampling.top_k, num_return_sequences=n)

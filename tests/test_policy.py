@@ -271,3 +271,32 @@ def test_load_policy_gives_an_eval_mode_model_and_its_tokenizer(policies):
     model, tok = load_policy(str(policies["plain"]))
     assert not model.training
     assert tok("Once upon a time").input_ids and model.config.vocab_size == len(tok)
+
+
+def test_the_stop_set_is_the_tokenizer_eos_the_model_eos_list_and_the_configured_ids():
+    from types import SimpleNamespace
+
+    from rlhf_rm.policy import stop_token_ids
+
+    tokenizer = SimpleNamespace(eos_token_id=2)
+    chat_model = SimpleNamespace(generation_config=SimpleNamespace(eos_token_id=[2, 7]), config=None)
+    assert stop_token_ids(tokenizer, (9, 7), chat_model) == [2, 7, 9]
+    assert stop_token_ids(tokenizer) == [2]
+    config_only = SimpleNamespace(generation_config=SimpleNamespace(eos_token_id=None),
+                                  config=SimpleNamespace(eos_token_id=5))
+    assert stop_token_ids(tokenizer, (), config_only) == [2, 5]
+    with pytest.raises(ValueError, match="no EOS token"):
+        stop_token_ids(SimpleNamespace(eos_token_id=None))
+
+
+def test_ppo_stops_where_the_model_says_a_turn_ends(tiny_lm):
+    """A configured stop id adds to the EOS ids; it no longer replaces them."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from rlhf_rm.ppo.run import _sampling_settings
+    from rlhf_rm.ppo.settings import PPOConfig
+
+    lm, tok = AutoModelForCausalLM.from_pretrained(tiny_lm), AutoTokenizer.from_pretrained(tiny_lm)
+    lm.generation_config.eos_token_id = [2, 4]
+    settings = _sampling_settings(PPOConfig(model=tiny_lm, stop_token_ids=[6]), tok, lm)
+    assert settings.stop_token_ids == [2, 4, 6] and settings.pad_token_id == 3

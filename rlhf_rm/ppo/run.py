@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from rlhf_rm.policy import pad_token_id, stop_token_ids
 from rlhf_rm.ppo import algo
 from rlhf_rm.ppo.settings import PPOConfig, validate
 from rlhf_rm.ppo.distributed import Dist, has_accelerator
@@ -87,7 +88,7 @@ def build_run(cfg: PPOConfig, reward_fn: Reward | None, accelerator) -> PPORun:
         load_in_4bit=lora.load_in_4bit,
     ).to(acc.device)
     reward_fn = reward_fn or load_reward(cfg.reward, cfg.reward_kwargs, cfg.reward_timeout_s, device=str(acc.device))
-    settings = _sampling_settings(cfg, tokenizer)
+    settings = _sampling_settings(cfg, tokenizer, model.lm)
     generator = make_generator(cfg.generation_backend, settings)
 
     all_prompts = configured_prompts(cfg.prompts, cfg.prompts_file, cfg.prompts_data)
@@ -116,12 +117,12 @@ def _tokenizer(cfg: PPOConfig):
         raise OSError(f"config key '{key}': cannot load a tokenizer from {cfg.tokenizer or cfg.model!r}: {err}") from err
 
 
-def _sampling_settings(cfg: PPOConfig, tokenizer) -> SamplingSettings:
-    stop_ids = list(cfg.stop_token_ids) if cfg.stop_token_ids else [tokenizer.eos_token_id]
-    if stop_ids == [None]:
-        raise ValueError("config key 'stop_token_ids': the tokenizer has no EOS token; list the stop token ids")
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else stop_ids[0]
-    return SamplingSettings(cfg.max_new_tokens, cfg.temperature, stop_ids, pad_id)
+def _sampling_settings(cfg: PPOConfig, tokenizer, lm) -> SamplingSettings:
+    try:
+        stop_ids = stop_token_ids(tokenizer, cfg.stop_token_ids or (), lm)
+    except ValueError as err:
+        raise ValueError(f"config key 'stop_token_ids': {err}") from err
+    return SamplingSettings(cfg.max_new_tokens, cfg.temperature, stop_ids, pad_token_id(tokenizer, stop_ids))
 
 
 def _optimizer(cfg: PPOConfig, model: ActorCritic) -> tuple[torch.optim.Optimizer, list[torch.nn.Parameter]]:

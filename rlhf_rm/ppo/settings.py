@@ -55,7 +55,7 @@ class PPOConfig:
     # --- generation ---------------------------------------------------------------------------
     max_new_tokens: int = 48
     temperature: float = 1.0  # sampling and log-probs use the same temperature
-    stop_token_ids: list[int] | None = None  # default: the tokenizer's EOS
+    stop_token_ids: list[int] | None = None  # more stop ids, besides the tokenizer's and the model's EOS
     # "hf": transformers generate on the policy; "hf_merged": on a copy holding the merged LoRA
     # weights (about 2x faster sampling on small models, one more copy of the weights)
     generation_backend: Literal["hf", "hf_merged"] = "hf"
