@@ -48,6 +48,13 @@ def test_unknown_and_mistyped_keys_raise_naming_the_key():
         load_ppo_config(recipe, ["micro_batch_size=0"])
 
 
+def test_merged_sampling_from_a_4bit_base_is_refused_by_name():
+    recipe = REPO / "recipes" / "ppo_stories.yaml"
+    with pytest.raises(ConfigError, match="'hf_merged' cannot sample from a 4-bit base"):
+        load_ppo_config(recipe, ["generation_backend=hf_merged", "lora.load_in_4bit=true"])
+    assert load_ppo_config(recipe, ["generation_backend=hf", "lora.load_in_4bit=true"]).lora.load_in_4bit
+
+
 def test_stories_recipe_meets_the_issue():
     cfg = load_ppo_config(REPO / "recipes" / "ppo_stories.yaml")
     assert cfg.model == "../shared/models/stories260K" and cfg.lora.enabled

@@ -141,3 +141,7 @@ def validate(cfg: PPOConfig) -> None:
         raise ConfigError("config key 'kl_target': must be > 0 (or null for a fixed kl_coef)")
     if not 0.0 <= cfg.eval_fraction < 1.0:
         raise ConfigError("config key 'eval_fraction': must be in [0, 1)")
+    if cfg.generation_backend == "hf_merged" and cfg.lora.load_in_4bit:
+        # merging W + s * B @ A into 4-bit weights re-quantizes them: the sampler would not be the policy
+        raise ConfigError("config key 'generation_backend': 'hf_merged' cannot sample from a 4-bit base "
+                          "(lora.load_in_4bit=true); use generation_backend=hf")
