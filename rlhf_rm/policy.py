@@ -26,7 +26,7 @@ assignment to ``tokenizer.pad_token``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,13 +129,47 @@ def render_prompt(prompt: Prompt, tokenizer) -> str:
                                          add_generation_prompt=True)
 
 
+class PromptTooLong(ValueError):
+    """Even the prompt's last user turn does not fit in ``max_prompt_tokens``."""
+
+
 def encode_prompt(prompt: Prompt, tokenizer, max_tokens: int | None = None) -> EncodedPrompt:
-    """Render and tokenize one prompt; a prompt longer than ``max_tokens`` keeps its last tokens."""
+    """Render and tokenize one prompt, within ``max_tokens`` when given.
+
+    A conversation that is too long loses its oldest turns at message boundaries -- the kept part
+    starts at a user turn, and a leading system turn stays when it fits -- so no template header
+    or role tag is ever cut through; the reward then sees the conversation the policy saw. Text
+    for a template-less policy to continue keeps its last tokens. Raises ``PromptTooLong`` when
+    not even the last user turn fits (a string prompt of a chat model is one user turn).
+    """
+    encoded = _encode(prompt, tokenizer)
+    if max_tokens is None or len(encoded.ids) <= max_tokens:
+        return encoded
+    if isinstance(prompt, str) and not has_chat_template(tokenizer):
+        ids = encoded.ids[-max_tokens:]
+        return EncodedPrompt(prompt=prompt, text=tokenizer.decode(ids), ids=ids)
+    for shorter in _shorter_conversations(as_messages(prompt)):
+        fitted = _encode(shorter, tokenizer)
+        if len(fitted.ids) <= max_tokens:
+            return fitted
+    raise PromptTooLong(f"a prompt of {len(encoded.ids)} tokens does not fit in max_prompt_tokens={max_tokens}, "
+                        "not even its last user turn")
+
+
+def _encode(prompt: Prompt, tokenizer) -> EncodedPrompt:
     text = render_prompt(prompt, tokenizer)
-    ids = list(tokenizer(text, add_special_tokens=not has_chat_template(tokenizer)).input_ids)
-    if max_tokens is not None and len(ids) > max_tokens:
-        ids = ids[-max_tokens:]
-    return EncodedPrompt(prompt=prompt, text=text, ids=ids)
+    return EncodedPrompt(prompt, text, list(tokenizer(text, add_special_tokens=not has_chat_template(tokenizer)).input_ids))
+
+
+def _shorter_conversations(messages: list[Message]) -> Iterator[list[Message]]:
+    """Ever shorter tails of a conversation, each starting at a user turn: first with its leading
+    system turn, then without it."""
+    system = messages[:1] if messages and messages[0]["role"] == "system" else []
+    rest = messages[len(system):]
+    starts = [i for i, m in enumerate(rest) if m["role"] == "user"]
+    if system:
+        yield from (system + rest[i:] for i in starts if i > 0)
+    yield from (rest[i:] for i in starts)
 
 
 def trl_prompt(prompt: Prompt, tokenizer) -> Prompt:

@@ -153,9 +153,37 @@ def test_system_turn_and_string_prompts_render_by_one_rule(kind, policies):
     # a string is one user turn for a chat model, and text to continue as it is for a plain LM
     assert render_prompt("Once upon a time", tok) == (
         "Once upon a time" if kind == "plain" else expected_text("chat", [{"role": "user", "content": "Once upon a time"}]))
-    encoded = encode_prompt(conversation, tok, max_tokens=3)
-    assert encoded.ids == tok(encoded.text).input_ids[-3:]  # a long prompt keeps its end
+    encoded = encode_prompt(conversation, tok)
     assert encoded.prompt == conversation and encoded.text == render_prompt(conversation, tok)
+
+
+@pytest.mark.parametrize("kind", ["plain", "chat"])
+def test_a_long_conversation_loses_its_oldest_turns_at_message_boundaries(kind, policies):
+    """Never cut through a template header or role tag: whole turns go, oldest first, the kept
+    part starts at a user turn and keeps the system turn; what the reward sees is what was kept."""
+    from rlhf_rm.policy import PromptTooLong
+
+    _, tok = load_policy(str(policies[kind]))
+    old = [{"role": "user", "content": "Tell me a long story " * 8}, {"role": "assistant", "content": "Once " * 20}]
+    conversation = [SYSTEM, *old, HI]
+    kept = [SYSTEM, HI]
+    budget = len(encode_prompt(kept, tok).ids)
+    encoded = encode_prompt(conversation, tok, max_tokens=budget)
+    assert encoded.prompt == kept and encoded.text == expected_text(kind, kept)
+    assert encoded.ids == encode_prompt(kept, tok).ids
+    # no room for the system turn: the last user turn alone
+    alone = encode_prompt(conversation, tok, max_tokens=len(encode_prompt([HI], tok).ids))
+    assert alone.prompt == [HI]
+    with pytest.raises(PromptTooLong, match="not even its last user turn"):
+        encode_prompt(conversation, tok, max_tokens=3)
+
+
+def test_plain_text_for_a_template_less_policy_keeps_its_last_tokens(policies):
+    _, tok = load_policy(str(policies["plain"]))
+    story = "Once upon a time there was a little cat who liked the sun."
+    encoded = encode_prompt(story, tok, max_tokens=4)
+    assert encoded.ids == tok(story).input_ids[-4:] and encoded.text == tok.decode(encoded.ids)
+    assert encoded.prompt == story
 
 
 def test_the_reward_server_reads_the_fallback_prompt_back_into_messages(policies):
@@ -300,3 +328,13 @@ def test_ppo_stops_where_the_model_says_a_turn_ends(tiny_lm):
     lm.generation_config.eos_token_id = [2, 4]
     settings = _sampling_settings(PPOConfig(model=tiny_lm, stop_token_ids=[6]), tok, lm)
     assert settings.stop_token_ids == [2, 4, 6] and settings.pad_token_id == 3
+
+
+def test_ppo_leaves_out_and_counts_prompts_whose_last_turn_cannot_fit(policies):
+    from rlhf_rm.ppo.prompt_sets import fit_prompts
+
+    _, tok = load_policy(str(policies["chat"]))
+    long_question = [{"role": "user", "content": "why " * 50}]
+    budget = len(encode_prompt([HI], tok).ids)
+    encoded, dropped = fit_prompts([[HI], long_question, [SYSTEM, HI]], tok, budget)
+    assert dropped == 1 and [e.prompt for e in encoded] == [[HI], [HI]]

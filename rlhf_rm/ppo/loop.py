@@ -28,7 +28,7 @@ from rlhf_rm.ppo.settings import PPOConfig, load_ppo_config
 from rlhf_rm.ppo.dashboard import Dashboard
 from rlhf_rm.ppo.memory import release_freed_memory
 from rlhf_rm.ppo.models import POLICY_ADAPTER, ActorCritic
-from rlhf_rm.ppo.prompt_sets import EncodedPrompt, encode_prompt
+from rlhf_rm.ppo.prompt_sets import EncodedPrompt, fit_prompts
 from rlhf_rm.ppo.rollout import Reward, Rollout, collect_rollout
 from rlhf_rm.ppo.run import PPORun, build_run
 from rlhf_rm.ppo.update import ppo_update
@@ -300,13 +300,14 @@ def _finish(run: PPORun, step: int) -> None:
     cfg, out = run.cfg, run.out
     release_freed_memory()  # the last update's activations are gone: evaluate on a lean heap
     torch.manual_seed(cfg.seed + 12345)
-    held_out = [encode_prompt(p, run.tokenizer, cfg.max_prompt_tokens) for p in run.eval_prompts]
+    held_out, dropped = fit_prompts(run.eval_prompts, run.tokenizer, cfg.max_prompt_tokens)
     report = evaluate_policy(
         run.model, run.generator, run.tokenizer, run.reward_fn, held_out or run.encoded, cfg.eval_samples_per_prompt,
         run.settings, cfg.reward_batch_size, run.acc.device,
     )
     report["prompts"] = "held-out" if held_out else "train (no held-out prompts were configured)"
     report["updates"] = step
+    report["prompts_too_long"] = dropped  # held-out prompts whose last user turn alone exceeds max_prompt_tokens
     (out / "eval.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     _save_final(run.model, run.tokenizer, out, cfg.save_merged)
     if cfg.plot:

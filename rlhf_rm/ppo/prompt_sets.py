@@ -14,7 +14,7 @@ from rlhf_rm import policy
 from rlhf_rm.policy import EncodedPrompt, encode_prompt
 from rlhf_rm.types import Prompt
 
-__all__ = ["EncodedPrompt", "Prompt", "configured_prompts", "encode_prompt", "split_prompts"]
+__all__ = ["EncodedPrompt", "Prompt", "configured_prompts", "encode_prompt", "fit_prompts", "split_prompts"]
 
 
 def configured_prompts(
@@ -54,3 +54,15 @@ def split_prompts(
     random.Random(seed).shuffle(order)
     held = set(order[:n_eval])
     return [p for i, p in enumerate(prompts) if i not in held], [p for i, p in enumerate(prompts) if i in held]
+
+
+def fit_prompts(prompts: list[Prompt], tokenizer, max_tokens: int) -> tuple[list[EncodedPrompt], int]:
+    """Each prompt encoded within ``max_tokens`` (oldest turns dropped at message boundaries), and
+    how many were left out because not even their last user turn fits."""
+    encoded, dropped = [], 0
+    for prompt in prompts:
+        try:
+            encoded.append(encode_prompt(prompt, tokenizer, max_tokens))
+        except policy.PromptTooLong:
+            dropped += 1
+    return encoded, dropped

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from rlhf_rm.ppo import algo
 from rlhf_rm.ppo.settings import PPOConfig, validate
 from rlhf_rm.ppo.distributed import Dist, has_accelerator
 from rlhf_rm.ppo.models import ActorCritic, build_actor_critic
-from rlhf_rm.ppo.prompt_sets import EncodedPrompt, configured_prompts, encode_prompt, split_prompts
+from rlhf_rm.ppo.prompt_sets import EncodedPrompt, configured_prompts, fit_prompts, split_prompts
 from rlhf_rm.ppo.reward_source import load_reward
 from rlhf_rm.ppo.rollout import Reward, SamplingSettings, make_generator
 from rlhf_rm.ppo.update import PPOSettings
@@ -96,7 +97,13 @@ def build_run(cfg: PPOConfig, reward_fn: Reward | None, accelerator) -> PPORun:
     if acc.is_main_process:  # written once models, reward and prompts loaded: a run that failed to start leaves nothing
         Path(cfg.output_dir).mkdir(parents=True, exist_ok=True)
         (Path(cfg.output_dir) / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2), encoding="utf-8")
-    encoded = [encode_prompt(p, tokenizer, cfg.max_prompt_tokens) for p in train_prompts]
+    encoded, dropped = fit_prompts(train_prompts, tokenizer, cfg.max_prompt_tokens)
+    if not encoded:
+        raise ValueError(f"config key 'max_prompt_tokens': none of the {len(train_prompts)} training prompts fits in "
+                         f"{cfg.max_prompt_tokens} tokens, not even its last user turn")
+    if dropped and acc.is_main_process:
+        print(f"{dropped} of {len(train_prompts)} training prompts left out: not even their last user turn fits in "
+              f"max_prompt_tokens={cfg.max_prompt_tokens}", file=sys.stderr, flush=True)
 
     optimizer, params = _optimizer(cfg, model)
     kl_ctl = (algo.AdaptiveKLController(cfg.kl_coef, cfg.kl_target, cfg.kl_horizon) if cfg.kl_target is not None

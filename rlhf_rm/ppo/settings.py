@@ -50,7 +50,7 @@ class PPOConfig:
     prompts_data: str | list[str] | None = None  # any file the data layer reads (its prompts)
     eval_prompts: list[str] | None = None  # held-out prompts for eval.json
     eval_fraction: float = 0.1  # without eval_prompts: hold out this share of the prompts
-    max_prompt_tokens: int = 256  # longer prompts keep their end (the latest turns)
+    max_prompt_tokens: int = 256  # longer conversations lose their oldest turns (at message boundaries)
 
     # --- generation ---------------------------------------------------------------------------
     max_new_tokens: int = 48
