@@ -281,9 +281,64 @@ def reply_mask(response_ids: torch.Tensor, stop_token_ids: Sequence[int]) -> tup
 def decode_replies(tokenizer, response_ids: torch.Tensor, stop_token_ids: Sequence[int]) -> list[str]:
     """Each reply's text before its first stop token. Shape: response_ids (B, R)."""
     mask, _ = reply_mask(response_ids, stop_token_ids)
+    return _masked_texts(tokenizer, response_ids, mask, stop_token_ids)
+
+
+# a template-less policy answering role-tagged turns may go on to write the user's next turn
+ROLE_STOP_STRINGS = ("\nUser:",)
+
+
+def reply_stop_strings(tokenizer, prompts: Sequence[Prompt]) -> tuple[str, ...]:
+    """Where a reply ends besides its stop tokens: at the next role tag, for a policy without a
+    chat template given conversations (rendered as role-tagged turns); nowhere else."""
+    if has_chat_template(tokenizer) or all(isinstance(p, str) for p in prompts):
+        return ()
+    return ROLE_STOP_STRINGS
+
+
+@dataclass(frozen=True)
+class CutReplies:
+    """Sampled replies cut at their end. B replies of R tokens."""
+
+    mask: torch.Tensor  # (B, R) float: the reply's tokens, up to and including the one that ends it
+    ended: torch.Tensor  # (B,) bool: a stop token or a stop string ended the reply (not max_new_tokens)
+    texts: list[str]  # what the reward reads: the reply before its stop token or stop string
+
+
+def cut_replies(tokenizer, response_ids: torch.Tensor, stop_token_ids: Sequence[int],
+                stop_strings: Sequence[str] = ()) -> CutReplies:
+    """Each reply up to its first stop token or, earlier, the token that completes a stop string.
+
+    The token completing a stop string ends the reply as a stop token does (the policy learns to
+    stop there); the reward never reads the stop string or what follows it.
+    """
+    mask, ended = reply_mask(response_ids, stop_token_ids)
+    texts = _masked_texts(tokenizer, response_ids, mask, stop_token_ids)
+    for b, text in enumerate(texts):
+        cut = min((i for i in (text.find(s) for s in stop_strings) if i >= 0), default=-1)
+        if cut < 0:
+            continue
+        end = _first_token_completing(tokenizer, response_ids[b], stop_strings)
+        mask[b, end + 1 :] = 0
+        ended[b] = True
+        texts[b] = text[:cut].rstrip()
+    return CutReplies(mask, ended, texts)
+
+
+def _masked_texts(tokenizer, response_ids: torch.Tensor, mask: torch.Tensor, stop_token_ids: Sequence[int]) -> list[str]:
     stops = torch.tensor(list(stop_token_ids), dtype=torch.long, device=response_ids.device)
     keep = mask.bool() & ~torch.isin(response_ids, stops)
     return [tokenizer.decode(ids[k].tolist(), skip_special_tokens=True) for ids, k in zip(response_ids, keep)]
+
+
+def _first_token_completing(tokenizer, ids: torch.Tensor, stop_strings: Sequence[str]) -> int:
+    """The index of the token whose decoding first makes the text contain a stop string."""
+    tokens = ids.tolist()
+    for k in range(len(tokens)):
+        text = tokenizer.decode(tokens[: k + 1], skip_special_tokens=True)
+        if any(s in text for s in stop_strings):
+            return k
+    return len(tokens) - 1
 
 
 @torch.inference_mode()
@@ -302,6 +357,7 @@ def sample_replies(model, tokenizer, prompts: Sequence[Prompt], n: int, sampling
     config = generation_config(sampling.max_new_tokens, sampling.temperature, stop, pad, sampling.top_p,
                                sampling.top_k, num_return_sequences=n)
     prompt_ids = [encode_prompt(p, tokenizer).ids for p in prompts]
+    strings = reply_stop_strings(tokenizer, prompts)
     order = sorted(range(len(prompts)), key=lambda i: len(prompt_ids[i]))
     texts: list[list[str]] = [[] for _ in prompts]
     finished: list[list[bool]] = [[] for _ in prompts]
@@ -314,8 +370,8 @@ def sample_replies(model, tokenizer, prompts: Sequence[Prompt], n: int, sampling
             ids, mask = left_pad([prompt_ids[i] for i in idx], pad)
             # (B * n, R): generate repeats each prompt n times in a row
             new = generate_new_tokens(model, ids.to(device), mask.to(device), config)
-            _, ended = reply_mask(new, stop)
-            for row, (text, done) in enumerate(zip(decode_replies(tokenizer, new, stop), ended.tolist())):
+            cut = cut_replies(tokenizer, new, stop, strings)
+            for row, (text, done) in enumerate(zip(cut.texts, cut.ended.tolist())):
                 texts[idx[row // n]].append(text)
                 finished[idx[row // n]].append(done)
     finally:

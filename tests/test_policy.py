@@ -326,7 +326,7 @@ def test_ppo_stops_where_the_model_says_a_turn_ends(tiny_lm):
 
     lm, tok = AutoModelForCausalLM.from_pretrained(tiny_lm), AutoTokenizer.from_pretrained(tiny_lm)
     lm.generation_config.eos_token_id = [2, 4]
-    settings = _sampling_settings(PPOConfig(model=tiny_lm, stop_token_ids=[6]), tok, lm)
+    settings = _sampling_settings(PPOConfig(model=tiny_lm, stop_token_ids=[6]), tok, lm, ["the cat"])
     assert settings.stop_token_ids == [2, 4, 6] and settings.pad_token_id == 3
 
 
@@ -338,3 +338,25 @@ def test_ppo_leaves_out_and_counts_prompts_whose_last_turn_cannot_fit(policies):
     budget = len(encode_prompt([HI], tok).ids)
     encoded, dropped = fit_prompts([[HI], long_question, [SYSTEM, HI]], tok, budget)
     assert dropped == 1 and [e.prompt for e in encoded] == [[HI], [HI]]
+
+
+def test_a_template_less_policy_that_writes_the_next_user_turn_is_cut_there(policies):
+    """The reward never reads the invented turn; the token completing the role tag ends the
+    reply as a stop token would, and the rest is masked out."""
+    from rlhf_rm.policy import ROLE_STOP_STRINGS, cut_replies, reply_stop_strings
+
+    _, tok = load_policy(str(policies["plain"]))
+    assert reply_stop_strings(tok, [[HI]]) == ROLE_STOP_STRINGS
+    assert reply_stop_strings(tok, ["Once upon a time"]) == ()  # text to continue: no role tags
+    _, chat_tok = load_policy(str(policies["chat"]))
+    assert reply_stop_strings(chat_tok, [[HI]]) == ()  # the template's end-of-turn token stops it
+    invented = tok("Fine, thanks.\n\nUser: and you?").input_ids
+    plain = tok("Fine, thanks, and you?").input_ids
+    width = max(len(invented), len(plain))
+    eos = tok.eos_token_id
+    ids = torch.tensor([invented + [eos] * (width - len(invented)), plain + [eos] * (width - len(plain))])
+    cut = cut_replies(tok, ids, [eos], ROLE_STOP_STRINGS)
+    assert cut.texts == ["Fine, thanks.", "Fine, thanks, and you?"]
+    colon = next(k for k in range(len(invented)) if "\nUser:" in tok.decode(invented[: k + 1]))
+    assert cut.mask[0].tolist() == [1.0] * (colon + 1) + [0.0] * (width - colon - 1)
+    assert cut.ended.tolist() == [True, len(plain) < width]

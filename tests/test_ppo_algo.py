@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from rlhf_rm.ppo import algo
-from rlhf_rm.ppo.rollout import reply_mask
+from rlhf_rm.policy import reply_mask
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from rlhf_rm.policy import decode_replies
+from rlhf_rm.policy import cut_replies
 from rlhf_rm.ppo.models import ActorCritic
 from rlhf_rm.ppo.prompt_sets import EncodedPrompt
 from rlhf_rm.types import call_reward
@@ -31,7 +31,7 @@ def sample_texts(sample, tokenizer, prompts: list[EncodedPrompt], settings: Samp
 def _sample_chunk(sample, tokenizer, prompts, settings, device) -> list[str]:
     ids, mask = left_pad([p.ids for p in prompts], settings.pad_token_id)
     response = sample(ids.to(device), mask.to(device))
-    return decode_replies(tokenizer, response, settings.stop_token_ids)
+    return cut_replies(tokenizer, response, settings.stop_token_ids, settings.stop_strings).texts
 
 
 def evaluate_policy(

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from rlhf_rm.policy import decode_replies, generate_new_tokens, left_pad, reply_mask
+from rlhf_rm.policy import cut_replies, generate_new_tokens, left_pad
 from rlhf_rm.policy import generation_config as policy_generation_config
 from rlhf_rm.ppo.algo import entropy_from_logits, logprobs_from_logits
 from rlhf_rm.ppo.memory import release_freed_memory
@@ -41,6 +41,7 @@ class SamplingSettings:
     temperature: float
     stop_token_ids: list[int]
     pad_token_id: int
+    stop_strings: tuple[str, ...] = ()  # a reply also ends at these (rlhf_rm.policy.reply_stop_strings)
 
 
 def generation_config(settings: SamplingSettings):
@@ -178,10 +179,11 @@ def collect_rollout(
     query_ids, query_mask = query_ids.to(device), query_mask.to(device)
     # 1a. sample with the current policy
     response_ids = generator.generate(query_ids, query_mask)
-    mask, ended = reply_mask(response_ids, settings.stop_token_ids)
+    cut = cut_replies(tokenizer, response_ids, settings.stop_token_ids, settings.stop_strings)
+    mask, ended = cut.mask, cut.ended
     response_ids = torch.where(mask > 0, response_ids, torch.full_like(response_ids, settings.pad_token_id))
-    # 1b. the reward callable sees text: the reply without its stop token
-    completions = decode_replies(tokenizer, response_ids, settings.stop_token_ids)
+    # 1b. the reward callable sees text: the reply without its stop token (or stop string)
+    completions = cut.texts
     scores = call_reward(reward_fn, prompts, [as_completion(p, c) for p, c in zip(prompts, completions)],
                          batch_size=reward_batch_size, extra={"prompt_texts": prompt_texts})
     # 2. log-probs and values of the sampled replies under the policy and the reference

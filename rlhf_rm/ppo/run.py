@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from rlhf_rm.policy import pad_token_id, stop_token_ids
+from rlhf_rm.policy import pad_token_id, reply_stop_strings, stop_token_ids
 from rlhf_rm.ppo import algo
 from rlhf_rm.ppo.settings import PPOConfig, validate
 from rlhf_rm.ppo.distributed import Dist, has_accelerator
@@ -89,10 +89,9 @@ def build_run(cfg: PPOConfig, reward_fn: Reward | None, accelerator) -> PPORun:
         load_in_4bit=lora.load_in_4bit,
     ).to(acc.device)
     reward_fn = reward_fn or load_reward(cfg.reward, cfg.reward_kwargs, cfg.reward_timeout_s, device=str(acc.device))
-    settings = _sampling_settings(cfg, tokenizer, model.lm)
-    generator = make_generator(cfg.generation_backend, settings)
-
     all_prompts = configured_prompts(cfg.prompts, cfg.prompts_file, cfg.prompts_data)
+    settings = _sampling_settings(cfg, tokenizer, model.lm, all_prompts)
+    generator = make_generator(cfg.generation_backend, settings)
     train_prompts, eval_prompts = split_prompts(all_prompts, cfg.eval_prompts, cfg.eval_fraction, cfg.seed)
     if acc.is_main_process:  # written once models, reward and prompts loaded: a run that failed to start leaves nothing
         Path(cfg.output_dir).mkdir(parents=True, exist_ok=True)
@@ -124,12 +123,13 @@ def _tokenizer(cfg: PPOConfig):
         raise OSError(f"config key '{key}': cannot load a tokenizer from {cfg.tokenizer or cfg.model!r}: {err}") from err
 
 
-def _sampling_settings(cfg: PPOConfig, tokenizer, lm) -> SamplingSettings:
+def _sampling_settings(cfg: PPOConfig, tokenizer, lm, prompts: list) -> SamplingSettings:
     try:
         stop_ids = stop_token_ids(tokenizer, cfg.stop_token_ids or (), lm)
     except ValueError as err:
         raise ValueError(f"config key 'stop_token_ids': {err}") from err
-    return SamplingSettings(cfg.max_new_tokens, cfg.temperature, stop_ids, pad_token_id(tokenizer, stop_ids))
+    return SamplingSettings(cfg.max_new_tokens, cfg.temperature, stop_ids, pad_token_id(tokenizer, stop_ids),
+                            reply_stop_strings(tokenizer, prompts))
 
 
 def _optimizer(cfg: PPOConfig, model: ActorCritic) -> tuple[torch.optim.Optimizer, list[torch.nn.Parameter]]:
