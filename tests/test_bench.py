@@ -79,9 +79,10 @@ def test_score_vs_pipeline_smoke():
 def test_serve_load_smoke():
     needs_shared("data", "hh-rlhf")
     values, _ = run_smoke("serve_load.py")
-    keys = [f"serve_tiny_{c}_clients_{m}" for c in (1, 16)
-            for m in ("rps", "p50_ms", "p99_ms", "mean_batch", "server_cpu_ms_per_request")]
+    keys = [f"serve_tiny_{c}_clients_{m}" for c in (1, 16) for m in ("rps", "p50_ms", "p99_ms", "mean_batch")]
     assert_finite(values, *keys, "serve_tiny_ratio_16_vs_1")
+    # CPU time is read in clock ticks (10 ms): 32 cheap requests may show none
+    assert_finite(values, *(f"serve_tiny_{c}_clients_server_cpu_ms_per_request" for c in (1, 16)), positive=False)
     assert float(values["serve_tiny_1_clients_mean_batch"]) == pytest.approx(1.0)  # one client: one request a batch
 
 
