@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import SHARED, bench_parser, pick_scale  # noqa: E402
-from score_vs_pipeline import build_reward_model  # noqa: E402
+from score_vs_pipeline import MAX_LENGTH, build_reward_model  # noqa: E402
 from serve_load import REQUESTS, load, pairs  # noqa: E402
 
 CORES = os.cpu_count() or 2
@@ -50,10 +50,11 @@ class Scale:
     rounds: int
     requests: int  # per Ray Serve run, from 16 clients
     tiny: bool  # a tiny random BERT instead of MiniLM-L6
+    max_length: int  # the reward model's, as score_vs_pipeline.py builds it
 
 
-FULL = Scale(pairs=600, rounds=2, requests=REQUESTS["minilm"], tiny=False)
-SMOKE = Scale(pairs=16, rounds=1, requests=32, tiny=True)
+FULL = Scale(pairs=600, rounds=2, requests=REQUESTS["minilm"], tiny=False, max_length=MAX_LENGTH)
+SMOKE = Scale(pairs=16, rounds=1, requests=32, tiny=True, max_length=128)
 
 
 def hh_pairs(n: int) -> list[tuple[str, str]]:
@@ -125,7 +126,7 @@ def main() -> int:
     from rlhf_rm.serve import free_port
 
     with tempfile.TemporaryDirectory() as tmp, ray_session(num_cpus=CORES):
-        model, _ = build_reward_model(Path(tmp), scale.tiny, 128 if scale.tiny else 512)
+        model, _ = build_reward_model(Path(tmp), scale.tiny, scale.max_length)
         shards = Path(tmp) / "pairs"
         write_shards(shards, hh_pairs(scale.pairs))
         times: dict[str, list[tuple[float, float]]] = {"in_process": [], "ray_1": [], "ray_2": []}
