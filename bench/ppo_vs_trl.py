@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """PPO updates/second and peak memory: rlhf_rm vs TRL 0.23.1's PPOTrainer.
 
-    python bench/ppo_vs_trl.py            # no arguments needed
+    python bench/ppo_vs_trl.py            # the measurement
+    python bench/ppo_vs_trl.py --smoke    # tiny random Llama, 8 rollouts x 8 tokens, 1 + 2 updates, 1 run
 
 One PPO configuration, run by both: the same policy (stories260K from ../shared, else a tiny
 random Llama), the same value and reward models (sequence-classification copies of the policy
@@ -9,7 +10,7 @@ with a seeded random score head), 64 rollouts x 48 new tokens, 4 PPO epochs x 2 
 full fine-tuning, temperature 1. TRL runs in its own virtual environment
 (``bench/.venv-trl023``, created on first use: torch 2.13.0, trl 0.23.1, transformers 4.56.2,
 accelerate, datasets, peft), since TRL removed PPOTrainer after 0.23. Each side runs in a fresh
-process ``REPS`` times; each run does ``WARMUP`` untimed updates then ``TIMED`` timed ones. The
+process ``reps`` times; each run does ``warmup`` untimed updates then ``timed`` timed ones. The
 median updates/second and the median peak RSS of the process (ru_maxrss) are reported, then
 ``mem_ratio=<rlhf_rm / TRL>`` and, last, ``ratio_vs_trl_ppo=<rlhf_rm / TRL>`` (speed).
 
@@ -19,35 +20,51 @@ record, in TRL's layout (full fine-tune, frozen reference copy, separate critic 
 take the same optimizer steps on the same minibatches; rlhf_rm runs each 32-row minibatch as its
 default micro-batches of at most 12 rows with token-weighted gradient accumulation (the same step
 as one pass, one micro-batch's activations alive at a time), TRL as one pass.
+
+``--smoke`` uses TRL's venv where it already exists and otherwise runs the rlhf_rm sides only,
+saying so: building the venv needs the network and minutes, which a smoke run has neither of.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from common import REPO, SHARED, bench_parser, pick_scale
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-SHARED_POLICY = REPO.parent / "shared" / "models" / "stories260K"
+SHARED_POLICY = SHARED / "models" / "stories260K"
 VENV = HERE / ".venv-trl023"
 RESULTS = HERE / "results"
-MODELS = RESULTS / "models"
 TRL_PACKAGES = ["torch==2.13.0", "trl==0.23.1", "transformers==4.56.2", "accelerate", "datasets", "peft"]
-
-BATCH = 64
-RESPONSE_LENGTH = 48
-PPO_EPOCHS = 4
-NUM_MINIBATCHES = 2
 LEARNING_RATE = 1e-5
-WARMUP = 2
-TIMED = int(os.environ.get("PPO_BENCH_TIMED", 6))  # env overrides for quick checks only
-REPS = int(os.environ.get("PPO_BENCH_REPS", 3))
+
+
+@dataclass(frozen=True)
+class Scale:
+    batch: int  # rollouts per update
+    response_length: int  # new tokens per rollout
+    ppo_epochs: int
+    num_minibatches: int
+    warmup: int  # untimed updates per run
+    timed: int  # timed updates per run
+    reps: int  # fresh processes per side; the medians count
+    tiny_policy: bool  # a tiny random Llama even where stories260K is available
+
+
+FULL = Scale(batch=64, response_length=48, ppo_epochs=4, num_minibatches=2, warmup=2,
+             timed=int(os.environ.get("PPO_BENCH_TIMED", 6)),  # env overrides for quick checks only
+             reps=int(os.environ.get("PPO_BENCH_REPS", 3)), tiny_policy=False)
+SMOKE = Scale(batch=8, response_length=8, ppo_epochs=1, num_minibatches=2, warmup=1, timed=2, reps=1, tiny_policy=True)
 THREADS = 1  # both sides; several threads per process stall each other on a shared CPU
 PROMPTS = [
     "Once upon a time, there was a little girl named Lily.",
@@ -102,13 +119,13 @@ ANON: AnonPeak | None = None
 # workers (each run in a fresh process)
 
 
-def build_models() -> None:
+def build_models(models: Path, scale: Scale) -> None:
     """policy/ (causal LM + tokenizer), value/ and reward/ (sequence classification, 1 label)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
-    policy_dir = MODELS / "policy"
-    if SHARED_POLICY.exists():
+    policy_dir = models / "policy"
+    if SHARED_POLICY.exists() and not scale.tiny_policy:
         tok = AutoTokenizer.from_pretrained(SHARED_POLICY)
         lm = AutoModelForCausalLM.from_pretrained(SHARED_POLICY)
     else:
@@ -127,19 +144,19 @@ def build_models() -> None:
         torch.manual_seed(seed)
         model = AutoModelForSequenceClassification.from_pretrained(policy_dir, num_labels=1)
         model.config.pad_token_id = tok.pad_token_id
-        model.save_pretrained(MODELS / name)
-        tok.save_pretrained(MODELS / name)
+        model.save_pretrained(models / name)
+        tok.save_pretrained(models / name)
 
 
-def _report(times: list[float], out: str) -> None:
+def _report(times: list[float], warmup: int, out: str) -> None:
     """times: wall clock at the end of each update."""
-    timed = times[WARMUP:]
+    timed = times[warmup:]
     rate = (len(timed) - 1) / (timed[-1] - timed[0]) if len(timed) > 1 else float("nan")
     result = {"updates_per_s": rate, "peak_rss_mb": peak_rss_mb(), "peak_anon_mb": ANON.mb() if ANON else float("nan")}
     Path(out).write_text(json.dumps(result))
 
 
-def trl_worker(out: str) -> None:
+def trl_worker(out: str, models: Path, scale: Scale) -> None:
     import torch
 
     torch.set_num_threads(THREADS)
@@ -153,13 +170,13 @@ def trl_worker(out: str) -> None:
     from trl import PPOConfig, PPOTrainer
 
     torch.manual_seed(0)
-    tok = AutoTokenizer.from_pretrained(MODELS / "policy", padding_side="left")
-    policy = AutoModelForCausalLM.from_pretrained(MODELS / "policy")
-    ref = AutoModelForCausalLM.from_pretrained(MODELS / "policy")
-    value = AutoModelForSequenceClassification.from_pretrained(MODELS / "value", num_labels=1)
-    reward = AutoModelForSequenceClassification.from_pretrained(MODELS / "reward", num_labels=1)
-    n = WARMUP + TIMED
-    prompts = [PROMPTS[i % len(PROMPTS)] for i in range(BATCH * n)]
+    tok = AutoTokenizer.from_pretrained(models / "policy", padding_side="left")
+    policy = AutoModelForCausalLM.from_pretrained(models / "policy")
+    ref = AutoModelForCausalLM.from_pretrained(models / "policy")
+    value = AutoModelForSequenceClassification.from_pretrained(models / "value", num_labels=1)
+    reward = AutoModelForSequenceClassification.from_pretrained(models / "reward", num_labels=1)
+    n = scale.warmup + scale.timed
+    prompts = [PROMPTS[i % len(PROMPTS)] for i in range(scale.batch * n)]
     data = Dataset.from_dict({"input_ids": [tok(p).input_ids for p in prompts]})
     times: list[float] = []
 
@@ -168,21 +185,21 @@ def trl_worker(out: str) -> None:
             times.append(time.perf_counter())
 
     args = PPOConfig(
-        output_dir=str(RESULTS / "trl_out"),
+        output_dir=str(models.parent / "trl_out"),
         # TRL 0.23: rollout batch = per_device_train_batch_size x gradient_accumulation_steps,
         # split into num_mini_batches minibatches (of one micro-batch each here)
-        per_device_train_batch_size=BATCH // NUM_MINIBATCHES,
-        gradient_accumulation_steps=NUM_MINIBATCHES,
-        num_mini_batches=NUM_MINIBATCHES,
-        num_ppo_epochs=PPO_EPOCHS,
-        total_episodes=BATCH * n,
-        response_length=RESPONSE_LENGTH,
-        local_rollout_forward_batch_size=BATCH,
+        per_device_train_batch_size=scale.batch // scale.num_minibatches,
+        gradient_accumulation_steps=scale.num_minibatches,
+        num_mini_batches=scale.num_minibatches,
+        num_ppo_epochs=scale.ppo_epochs,
+        total_episodes=scale.batch * n,
+        response_length=scale.response_length,
+        local_rollout_forward_batch_size=scale.batch,
         learning_rate=LEARNING_RATE,
         temperature=1.0,
         kl_coef=0.05,
         stop_token=None,
-        stop_token_id=None,  # no stop token: every reply is RESPONSE_LENGTH tokens, as stories260K never emits EOS
+        stop_token_id=None,  # no stop token: every reply is response_length tokens, as stories260K never emits EOS
         missing_eos_penalty=None,
         num_sample_generations=0,
         report_to=[],
@@ -206,10 +223,10 @@ def trl_worker(out: str) -> None:
         callbacks=[Clock()],
     )
     trainer.train()
-    _report(times, out)
+    _report(times, scale.warmup, out)
 
 
-def rlhf_rm_worker(out: str, layout: str) -> None:
+def rlhf_rm_worker(out: str, layout: str, models: Path, scale: Scale) -> None:
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -217,35 +234,35 @@ def rlhf_rm_worker(out: str, layout: str) -> None:
     from rlhf_rm.ppo.settings import PolicyLora, PPOConfig
     from rlhf_rm.ppo.loop import run_ppo
 
-    tok = AutoTokenizer.from_pretrained(MODELS / "reward", padding_side="right")
-    reward_model = AutoModelForSequenceClassification.from_pretrained(MODELS / "reward", num_labels=1).eval()
+    tok = AutoTokenizer.from_pretrained(models / "reward", padding_side="right")
+    reward_model = AutoModelForSequenceClassification.from_pretrained(models / "reward", num_labels=1).eval()
 
     @torch.no_grad()
     def reward(prompts, completions, **kwargs):
         batch = tok([p + c for p, c in zip(prompts, completions)], return_tensors="pt", padding=True)
         return reward_model(**batch).logits[:, 0].tolist()
 
-    n = WARMUP + TIMED
+    n = scale.warmup + scale.timed
     recipe = layout == "recipe"
     cfg = PPOConfig(
-        model=str(MODELS / "policy"),
+        model=str(models / "policy"),
         reward="bench",
         prompts=PROMPTS,
         eval_prompts=PROMPTS[:1],
         eval_samples_per_prompt=1,
-        max_new_tokens=RESPONSE_LENGTH,
+        max_new_tokens=scale.response_length,
         stop_token_ids=[2],
         temperature=1.0,
         total_updates=n,
-        rollout_batch_size=BATCH,
-        num_minibatches=NUM_MINIBATCHES,
-        ppo_epochs=PPO_EPOCHS,
+        rollout_batch_size=scale.batch,
+        num_minibatches=scale.num_minibatches,
+        ppo_epochs=scale.ppo_epochs,
         learning_rate=LEARNING_RATE,
         kl_coef=0.05,
         lora=PolicyLora(enabled=recipe),
         critic="shared" if recipe else "separate",
         generation_backend="hf_merged" if recipe else "hf",
-        output_dir=str(RESULTS / f"rlhf_rm_out_{layout}"),
+        output_dir=str(models.parent / f"rlhf_rm_out_{layout}"),
         resume=False,
         checkpoint_every=0,
         tensorboard=False,
@@ -257,7 +274,7 @@ def rlhf_rm_worker(out: str, layout: str) -> None:
     run_ppo(cfg, reward_fn=reward)
     rows = [json.loads(line) for line in (Path(cfg.output_dir) / "metrics.jsonl").read_text().splitlines()]
     t0 = time.perf_counter() - rows[-1]["time/elapsed_s"]  # only differences matter
-    _report([t0 + r["time/elapsed_s"] for r in rows], out)
+    _report([t0 + r["time/elapsed_s"] for r in rows], scale.warmup, out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,23 +282,31 @@ def rlhf_rm_worker(out: str, layout: str) -> None:
 
 
 def ensure_trl_venv() -> Path:
+    found, _ = find_trl_venv()
+    if found is not None:
+        return found
     python = VENV / "bin" / "python"
-    if python.exists():
-        probe = subprocess.run([str(python), "-c", "import trl, sys; sys.exit(trl.__version__ != '0.23.1')"])
-        if probe.returncode == 0:
-            return python
     print(f"creating {VENV} (torch 2.13.0, trl 0.23.1, transformers 4.56.2) ...", flush=True)
     subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     subprocess.run([str(python), "-m", "pip", "install", "-q", *TRL_PACKAGES], check=True)
     return python
 
 
-def run_worker(python: Path, kind: str) -> dict:
-    out = RESULTS / f"{kind}.json"
+def find_trl_venv() -> tuple[Path | None, str]:
+    """TRL's venv python if it is already built and holds trl 0.23.1, else None and why."""
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        return None, f"{VENV} is absent (the full run builds it: pip and the network)"
+    probe = subprocess.run([str(python), "-c", "import trl, sys; sys.exit(trl.__version__ != '0.23.1')"])
+    return (python, "") if probe.returncode == 0 else (None, f"{VENV} does not hold trl 0.23.1")
+
+
+def run_worker(python: Path, kind: str, models: Path, smoke: bool) -> dict:
+    out = models.parent / f"{kind}.json"
     out.unlink(missing_ok=True)
     env = dict(os.environ, TOKENIZERS_PARALLELISM="false", PYTHONWARNINGS="ignore", OMP_NUM_THREADS=str(THREADS))
     proc = subprocess.run(
-        [str(python), str(Path(__file__).resolve()), "--worker", kind, str(out)],
+        [str(python), str(Path(__file__).resolve()), "--worker", kind, str(out), str(models)] + (["--smoke"] if smoke else []),
         env=env,
         capture_output=True,
         text=True,
@@ -292,40 +317,37 @@ def run_worker(python: Path, kind: str) -> dict:
     return json.loads(out.read_text())
 
 
-def main() -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    trl_python = ensure_trl_venv()
-    if not (MODELS / "reward" / "config.json").exists():
-        # written by the older transformers, so that both sides can read the folders
-        subprocess.run([str(trl_python), str(Path(__file__).resolve()), "--worker", "build", "-"], check=True)
-    print(
-        f"PPO: {BATCH} rollouts x {RESPONSE_LENGTH} tokens, {PPO_EPOCHS} epochs x {NUM_MINIBATCHES} minibatches, "
-        f"policy {'stories260K' if SHARED_POLICY.exists() else 'tiny random Llama'}; "
-        f"{WARMUP} warm-up + {TIMED} timed updates, median of {REPS} fresh processes",
-        flush=True,
-    )
-    runs: dict[str, list[dict]] = {k: [] for k in ("trl", "rlhf_rm_recipe", "rlhf_rm_trl_layout", "rlhf_rm_recipe_in_trl_venv")}
-    for rep in range(REPS):
-        for kind in runs:
-            python = trl_python if kind in ("trl", "rlhf_rm_recipe_in_trl_venv") else Path(sys.executable)
-            runs[kind].append(run_worker(python, kind))
+LABELS = {
+    "trl": "TRL 0.23.1 PPOTrainer (full fine-tune, ref copy, value model; its venv)",
+    "rlhf_rm_recipe": "rlhf_rm, recipe layout (LoRA, ref = adapter off, shared critic)",
+    "rlhf_rm_trl_layout": "rlhf_rm, TRL's layout (full fine-tune, ref copy, separate critic)",
+    "rlhf_rm_recipe_in_trl_venv": "rlhf_rm, recipe layout, run in TRL's venv (same libraries as TRL)",
+}
+IN_TRL_VENV = ("trl", "rlhf_rm_recipe_in_trl_venv")
+
+
+def run_reps(kinds: list[str], trl_python: Path | None, models: Path, scale: Scale, smoke: bool) -> dict[str, list[dict]]:
+    """Each kind ``scale.reps`` times in a fresh process, the kinds interleaved."""
+    runs: dict[str, list[dict]] = {k: [] for k in kinds}
+    for rep in range(scale.reps):
+        for kind in kinds:
+            python = trl_python if kind in IN_TRL_VENV else Path(sys.executable)
+            runs[kind].append(run_worker(python, kind, models, smoke))
             r = runs[kind][-1]
             print(
                 f"  rep {rep + 1} {kind:28s} {r['updates_per_s']:.3f} updates/s  peak RSS {r['peak_rss_mb']:.0f} MB"
                 f"  peak anon {r['peak_anon_mb']:.0f} MB",
                 flush=True,
             )
-    metrics = ("updates_per_s", "peak_rss_mb", "peak_anon_mb")
-    med = {k: {m: statistics.median(r[m] for r in v) for m in metrics} for k, v in runs.items()}
-    labels = {
-        "trl": "TRL 0.23.1 PPOTrainer (full fine-tune, ref copy, value model; its venv)",
-        "rlhf_rm_recipe": "rlhf_rm, recipe layout (LoRA, ref = adapter off, shared critic)",
-        "rlhf_rm_trl_layout": "rlhf_rm, TRL's layout (full fine-tune, ref copy, separate critic)",
-        "rlhf_rm_recipe_in_trl_venv": "rlhf_rm, recipe layout, run in TRL's venv (same libraries as TRL)",
-    }
-    for kind, label in labels.items():
-        m = med[kind]
-        print(f"{label}: {m['updates_per_s']:.3f} updates/s, peak RSS {m['peak_rss_mb']:.0f} MB, peak anon {m['peak_anon_mb']:.0f} MB")
+    return runs
+
+
+def report(med: dict[str, dict[str, float]]) -> None:
+    for kind, m in med.items():
+        print(f"{LABELS[kind]}: {m['updates_per_s']:.3f} updates/s, peak RSS {m['peak_rss_mb']:.0f} MB, peak anon {m['peak_anon_mb']:.0f} MB")
+        print(f"{kind}_updates_per_s={m['updates_per_s']:.3f} {kind}_peak_rss_mb={m['peak_rss_mb']:.0f}")
+    if "trl" not in med:
+        return
     ours, same_env, trl = med["rlhf_rm_recipe"], med["rlhf_rm_recipe_in_trl_venv"], med["trl"]
     print(f"layout_ratio_vs_trl_ppo={med['rlhf_rm_trl_layout']['updates_per_s'] / trl['updates_per_s']:.2f}")
     print(f"same_venv_ratio_vs_trl_ppo={same_env['updates_per_s'] / trl['updates_per_s']:.2f}")
@@ -335,19 +357,56 @@ def main() -> None:
     print(f"ratio_vs_trl_ppo={ours['updates_per_s'] / trl['updates_per_s']:.2f}")
 
 
-if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        kind, out = sys.argv[2], sys.argv[3]
-        ANON = AnonPeak()
-        if kind == "build":
-            build_models()
-        elif kind == "trl":
-            trl_worker(out)
-        elif kind in ("rlhf_rm_recipe", "rlhf_rm_recipe_in_trl_venv"):
-            rlhf_rm_worker(out, "recipe")
-        elif kind == "rlhf_rm_trl_layout":
-            rlhf_rm_worker(out, "trl_layout")
-        else:
-            raise SystemExit(f"unknown worker {kind}")
+def main(args: argparse.Namespace) -> None:
+    scale = pick_scale(args, FULL, SMOKE)
+    if not args.smoke:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        measure(RESULTS / "models", ensure_trl_venv(), "", scale, smoke=False)
+        return
+    with tempfile.TemporaryDirectory(prefix="ppo-smoke-") as tmp:  # fresh tiny models, never the full run's cache
+        measure(Path(tmp) / "models", *find_trl_venv(), scale, smoke=True)
+
+
+def measure(models: Path, trl_python: Path | None, why: str, scale: Scale, smoke: bool) -> None:
+    """Build the models once (unless ``models`` holds them), run every side, print the keys."""
+    if not (models / "reward" / "config.json").exists():
+        # written by the older transformers where it is there, so that both sides can read the folders
+        build = [str(trl_python or sys.executable), str(Path(__file__).resolve()), "--worker", "build", "-", str(models)]
+        subprocess.run(build + (["--smoke"] if smoke else []), check=True)
+    policy = "tiny random Llama" if scale.tiny_policy or not SHARED_POLICY.exists() else "stories260K"
+    print(
+        f"PPO: {scale.batch} rollouts x {scale.response_length} tokens, {scale.ppo_epochs} epochs x "
+        f"{scale.num_minibatches} minibatches, policy {policy}; {scale.warmup} warm-up + {scale.timed} timed updates, "
+        f"median of {scale.reps} fresh processes",
+        flush=True,
+    )
+    kinds = [k for k in LABELS if trl_python is not None or k not in IN_TRL_VENV]
+    if trl_python is None:
+        print(f"trl_ppo=skipped: {why}; the TRL sides and the ratios are not run", flush=True)
+    runs = run_reps(kinds, trl_python, models, scale, smoke)
+    metrics = ("updates_per_s", "peak_rss_mb", "peak_anon_mb")
+    report({k: {m: statistics.median(r[m] for r in v) for m in metrics} for k, v in runs.items()})
+
+
+def worker(kind: str, out: str, models: Path, scale: Scale) -> None:
+    if kind == "build":
+        build_models(models, scale)
+    elif kind == "trl":
+        trl_worker(out, models, scale)
+    elif kind in ("rlhf_rm_recipe", "rlhf_rm_recipe_in_trl_venv"):
+        rlhf_rm_worker(out, "recipe", models, scale)
+    elif kind == "rlhf_rm_trl_layout":
+        rlhf_rm_worker(out, "trl_layout", models, scale)
     else:
-        main()
+        raise SystemExit(f"unknown worker {kind}")
+
+
+if __name__ == "__main__":
+    parser = bench_parser(__doc__)
+    parser.add_argument("--worker", nargs=3, metavar=("KIND", "OUT", "MODELS"), help=argparse.SUPPRESS)
+    cli = parser.parse_args()
+    if cli.worker:
+        ANON = AnonPeak()
+        worker(cli.worker[0], cli.worker[1], Path(cli.worker[2]), pick_scale(cli, FULL, SMOKE))
+    else:
+        main(cli)

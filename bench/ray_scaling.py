@@ -1,7 +1,7 @@
 """Ray scale-out: scoring throughput of 1 and 2 Ray Data actors against the in-process
 RewardFunction on the same pairs, and the Ray Serve server's requests/s with 1 vs 2 replicas.
 
-    python bench/ray_scaling.py [--pairs 600] [--rounds 2]
+    python bench/ray_scaling.py [--pairs 600] [--rounds 2] [--requests 256] [--smoke]
 
 The reward model is MiniLM-L6 built with the rlhf_rm contract (as in score_vs_pipeline.py);
 the pairs are HH-RLHF (helpful-base) (prompt, chosen) pairs from ../shared, written as 4 JSONL
@@ -19,11 +19,13 @@ each (the same hardware split two ways). Keys:
     ray_serve_rps_1 / ray_serve_rps_2, ray_serve_scaling_2_vs_1
                         requests/s of the Ray Serve server under 16 clients (one pair a request,
                         serve_load.py's client), 1 replica with every core vs 2 with one each
+
+``--smoke``: 16 pairs, a tiny random BERT (hidden 64) with MiniLM's tokenizer, 1 round, 32
+requests a Serve run; Ray, the actors and the replicas start as in the full run.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -31,13 +33,28 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from score_vs_pipeline import SHARED, build_reward_model  # noqa: E402
-from serve_load import load, pairs  # noqa: E402
+from common import SHARED, bench_parser, pick_scale  # noqa: E402
+from score_vs_pipeline import MAX_LENGTH, build_reward_model  # noqa: E402
+from serve_load import REQUESTS, load, pairs  # noqa: E402
 
 CORES = os.cpu_count() or 2
+
+
+@dataclass(frozen=True)
+class Scale:
+    pairs: int
+    rounds: int
+    requests: int  # per Ray Serve run, from 16 clients
+    tiny: bool  # a tiny random BERT instead of MiniLM-L6
+    max_length: int  # the reward model's, as score_vs_pipeline.py builds it
+
+
+FULL = Scale(pairs=600, rounds=2, requests=REQUESTS["minilm"], tiny=False, max_length=MAX_LENGTH)
+SMOKE = Scale(pairs=16, rounds=1, requests=32, tiny=True, max_length=128)
 
 
 def hh_pairs(n: int) -> list[tuple[str, str]]:
@@ -85,45 +102,47 @@ def on_ray(model: str, shards: Path, out: Path, actors: int) -> tuple[float, flo
     return summary.scoring_seconds, summary.seconds
 
 
-def serve_rps(model: str, replicas: int, port: int, data: list[tuple[str, str]]) -> float:
+def serve_rps(model: str, replicas: int, port: int, data: list[tuple[str, str]], requests: int) -> float:
     from rlhf_rm.scale.ray_serve import Replicas, deploy, undeploy
     from rlhf_rm.serve import ServeSettings
 
     deploy({"path_or_paths": model}, ServeSettings(port=port), Replicas(num_replicas=replicas, num_cpus=CORES / replicas))
     try:
-        asyncio.run(load(port, 16, data))  # warm-up
-        seconds, latencies = asyncio.run(load(port, 16, data))
+        asyncio.run(load(port, 16, data, requests))  # warm-up
+        seconds, latencies = asyncio.run(load(port, 16, data, requests))
     finally:
         undeploy()  # frees the cores: an update would start the new replicas before stopping the old
     return len(latencies) / seconds
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=600)
-    parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args()
+    parser = bench_parser(__doc__)
+    parser.add_argument("--pairs", type=int, default=None, help=f"default {FULL.pairs} (smoke: {SMOKE.pairs})")
+    parser.add_argument("--rounds", type=int, default=None, help=f"default {FULL.rounds} (smoke: {SMOKE.rounds})")
+    parser.add_argument("--requests", type=int, default=None,
+                        help=f"requests per Serve run, a multiple of 16 (default {FULL.requests}; smoke: {SMOKE.requests})")
+    scale = pick_scale(parser.parse_args(), FULL, SMOKE)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from rlhf_rm.scale import ray_session
     from rlhf_rm.serve import free_port
 
     with tempfile.TemporaryDirectory() as tmp, ray_session(num_cpus=CORES):
-        model, _ = build_reward_model(Path(tmp))
+        model, _ = build_reward_model(Path(tmp), scale.tiny, scale.max_length)
         shards = Path(tmp) / "pairs"
-        write_shards(shards, hh_pairs(args.pairs))
+        write_shards(shards, hh_pairs(scale.pairs))
         times: dict[str, list[tuple[float, float]]] = {"in_process": [], "ray_1": [], "ray_2": []}
-        for r in range(args.rounds):  # interleaved, so that a busy spell hits every side alike
+        for r in range(scale.rounds):  # interleaved, so that a busy spell hits every side alike
             times["in_process"].append(in_process(model, shards, Path(tmp) / f"one{r}.jsonl"))
             times["ray_1"].append(on_ray(model, shards, Path(tmp) / f"ray1_{r}", 1))
             times["ray_2"].append(on_ray(model, shards, Path(tmp) / f"ray2_{r}", 2))
-        rate = {k: args.pairs / statistics.median(s for s, _ in v) for k, v in times.items()}
+        rate = {k: scale.pairs / statistics.median(s for s, _ in v) for k, v in times.items()}
         for k, v in times.items():
             print(f"{k}: scoring_seconds={' / '.join(f'{s:.1f}' for s, _ in v)} pairs_per_second={rate[k]:.1f} "
                   f"whole_run_seconds={' / '.join(f'{t:.1f}' for _, t in v)}", flush=True)
         print(f"ray_overhead={rate['ray_1'] / rate['in_process']:.2f}")
         print(f"ray_scaling_2_vs_1={rate['ray_2'] / rate['ray_1']:.2f}", flush=True)
         port, short = free_port(), pairs()
-        rps = {n: serve_rps(model, n, port, short) for n in (1, 2)}
+        rps = {n: serve_rps(model, n, port, short, scale.requests) for n in (1, 2)}
         print(f"ray_serve_rps_1={rps[1]:.1f} ray_serve_rps_2={rps[2]:.1f} "
               f"ray_serve_scaling_2_vs_1={rps[2] / rps[1]:.2f}")
     return 0

