@@ -57,8 +57,23 @@ class Sampling:
     top_p: float = 1.0
     top_k: int = 0  # 0: off
     max_new_tokens: int = 128
-    stop_token_ids: tuple[int, ...] = ()  # besides the tokenizer's EOS
+    stop_token_ids: tuple[int, ...] = ()  # besides the tokenizer's and the model's EOS
     prompts_per_batch: int = 8  # prompts per generate call; each brings n sequences
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """``Sampling`` resolved for one policy and prompt set: what ``generate`` gets, and where a
+    reply ends (:func:`resolve_sampling`). PPO samples with top_p 1 and top_k 0: its log-probs
+    must be those of the distribution that produced the samples, ``softmax(logits / T)``."""
+
+    max_new_tokens: int
+    temperature: float
+    stop_token_ids: list[int]
+    pad_token_id: int
+    stop_strings: tuple[str, ...] = ()  # a reply also ends at these (reply_stop_strings)
+    top_p: float = 1.0
+    top_k: int = 0
 
 
 @dataclass(frozen=True)
@@ -233,17 +248,25 @@ def left_pad(sequences: Sequence[Sequence[int]], pad_token_id: int) -> tuple[tor
     return ids, mask
 
 
-def generation_config(max_new_tokens: int, temperature: float, stop: Sequence[int], pad: int,
-                      top_p: float = 1.0, top_k: int = 0, num_return_sequences: int = 1):
-    """A fresh ``GenerationConfig`` holding only these settings; temperature 0 is greedy. Sample
+def resolve_sampling(sampling: Sampling, tokenizer, model, prompts: Sequence[Prompt]) -> SamplingSettings:
+    """The stop ids (:func:`stop_token_ids`), pad id and stop strings of ``sampling`` for this
+    policy and these prompts."""
+    stop = stop_token_ids(tokenizer, sampling.stop_token_ids, model)
+    return SamplingSettings(sampling.max_new_tokens, sampling.temperature, stop, pad_token_id(tokenizer, stop),
+                            reply_stop_strings(tokenizer, prompts), sampling.top_p, sampling.top_k)
+
+
+def generation_config(settings: SamplingSettings, num_return_sequences: int = 1):
+    """A fresh ``GenerationConfig`` holding only ``settings``; temperature 0 is greedy. Sample
     with it through :func:`generate_new_tokens`, which keeps the model's own defaults out."""
     from transformers import GenerationConfig
 
-    sampled = {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": top_k}
+    s = settings
+    sampled = {"do_sample": True, "temperature": s.temperature, "top_p": s.top_p, "top_k": s.top_k}
     return GenerationConfig(
-        **(sampled if temperature > 0 else {"do_sample": False}),
-        max_new_tokens=max_new_tokens, num_return_sequences=num_return_sequences,
-        eos_token_id=list(stop), pad_token_id=pad, use_cache=True,
+        **(sampled if s.temperature > 0 else {"do_sample": False}),
+        max_new_tokens=s.max_new_tokens, num_return_sequences=num_return_sequences,
+        eos_token_id=list(s.stop_token_ids), pad_token_id=s.pad_token_id, use_cache=True,
     )
 
 
@@ -352,12 +375,9 @@ def sample_replies(model, tokenizer, prompts: Sequence[Prompt], n: int, sampling
         raise ValueError(f"n must be at least 1, got {n}")
     if sampling.temperature <= 0 and n > 1:
         raise ValueError("temperature 0 (greedy) gives n identical replies: set temperature > 0 or n=1")
-    stop = stop_token_ids(tokenizer, sampling.stop_token_ids, model)
-    pad = pad_token_id(tokenizer, stop)
-    config = generation_config(sampling.max_new_tokens, sampling.temperature, stop, pad, sampling.top_p,
-                               sampling.top_k, num_return_sequences=n)
+    settings = resolve_sampling(sampling, tokenizer, model, prompts)
+    config = generation_config(settings, num_return_sequences=n)
     prompt_ids = [encode_prompt(p, tokenizer).ids for p in prompts]
-    strings = reply_stop_strings(tokenizer, prompts)
     order = sorted(range(len(prompts)), key=lambda i: len(prompt_ids[i]))
     texts: list[list[str]] = [[] for _ in prompts]
     finished: list[list[bool]] = [[] for _ in prompts]
@@ -367,10 +387,10 @@ def sample_replies(model, tokenizer, prompts: Sequence[Prompt], n: int, sampling
     try:
         for start in range(0, len(order), sampling.prompts_per_batch):
             idx = order[start : start + sampling.prompts_per_batch]
-            ids, mask = left_pad([prompt_ids[i] for i in idx], pad)
+            ids, mask = left_pad([prompt_ids[i] for i in idx], settings.pad_token_id)
             # (B * n, R): generate repeats each prompt n times in a row
             new = generate_new_tokens(model, ids.to(device), mask.to(device), config)
-            cut = cut_replies(tokenizer, new, stop, strings)
+            cut = cut_replies(tokenizer, new, settings.stop_token_ids, settings.stop_strings)
             for row, (text, done) in enumerate(zip(cut.texts, cut.ended.tolist())):
                 texts[idx[row // n]].append(text)
                 finished[idx[row // n]].append(done)

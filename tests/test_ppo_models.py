@@ -5,7 +5,8 @@ import torch
 
 from rlhf_rm.ppo.algo import logprobs_from_logits
 from rlhf_rm.ppo.models import build_actor_critic
-from rlhf_rm.ppo.rollout import MergedHFGenerator, SamplingSettings, generation_config, hf_sample, left_pad
+from rlhf_rm.policy import SamplingSettings, generation_config, left_pad
+from rlhf_rm.ppo.rollout import MergedHFGenerator, hf_sample
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from rlhf_rm.policy import cut_replies
+from rlhf_rm.policy import SamplingSettings, cut_replies, generation_config, left_pad
 from rlhf_rm.ppo.models import ActorCritic
 from rlhf_rm.ppo.prompt_sets import EncodedPrompt
 from rlhf_rm.types import call_reward
-from rlhf_rm.ppo.rollout import (
-    Generator,
-    Reward,
-    SamplingSettings,
-    as_completion,
-    generation_config,
-    hf_sample,
-    left_pad,
-)
+from rlhf_rm.ppo.rollout import Generator, Reward, as_completion, hf_sample
 
 
 @torch.no_grad()

@@ -3,7 +3,7 @@
 Generation is a pluggable backend (``Generator``): ``HFGenerator`` calls ``transformers``'
 ``generate``; a vLLM backend would implement the same one method. Prompts arrive rendered and
 tokenized by ``rlhf_rm.policy.encode_prompt``; padding, the generation config and cutting at the
-stop are ``rlhf_rm.policy``'s too (``left_pad``, ``generation_config``, ``reply_mask``), the same
+stop are ``rlhf_rm.policy``'s too (``SamplingSettings``, ``generation_config``, ``cut_replies``), the same
 as rerank's and the best-of-n curve's.
 """
 
@@ -16,8 +16,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from rlhf_rm.policy import cut_replies, generate_new_tokens, left_pad
-from rlhf_rm.policy import generation_config as policy_generation_config
+from rlhf_rm.policy import SamplingSettings, cut_replies, generate_new_tokens, generation_config, left_pad
 from rlhf_rm.ppo.algo import entropy_from_logits, logprobs_from_logits
 from rlhf_rm.ppo.memory import release_freed_memory
 from rlhf_rm.ppo.models import ActorCritic
@@ -33,23 +32,6 @@ class Generator(Protocol):
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Sample one reply per left-padded prompt. Returns reply token ids (B, R), R <= max_new_tokens."""
         ...
-
-
-@dataclass(frozen=True)
-class SamplingSettings:
-    max_new_tokens: int
-    temperature: float
-    stop_token_ids: list[int]
-    pad_token_id: int
-    stop_strings: tuple[str, ...] = ()  # a reply also ends at these (rlhf_rm.policy.reply_stop_strings)
-
-
-def generation_config(settings: SamplingSettings):
-    """Pure ancestral sampling: temperature only, no top-k/top-p/penalties, built fresh by
-    ``rlhf_rm.policy.generation_config`` -- PPO's log-probs must be those of the distribution
-    that produced the samples (Huang et al.)."""
-    return policy_generation_config(settings.max_new_tokens, settings.temperature, settings.stop_token_ids,
-                                    settings.pad_token_id)
 
 
 @torch.no_grad()

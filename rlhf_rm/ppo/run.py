@@ -16,14 +16,14 @@ from typing import Any
 
 import torch
 
-from rlhf_rm.policy import pad_token_id, reply_stop_strings, stop_token_ids
+from rlhf_rm.policy import Sampling, SamplingSettings, resolve_sampling
 from rlhf_rm.ppo import algo
 from rlhf_rm.ppo.settings import PPOConfig, validate
 from rlhf_rm.ppo.distributed import Dist, has_accelerator
 from rlhf_rm.ppo.models import ActorCritic, build_actor_critic
 from rlhf_rm.ppo.prompt_sets import EncodedPrompt, configured_prompts, fit_prompts, split_prompts
 from rlhf_rm.ppo.reward_source import load_reward
-from rlhf_rm.ppo.rollout import Reward, SamplingSettings, make_generator
+from rlhf_rm.ppo.rollout import Reward, make_generator
 from rlhf_rm.ppo.update import PPOSettings
 
 
@@ -124,12 +124,12 @@ def _tokenizer(cfg: PPOConfig):
 
 
 def _sampling_settings(cfg: PPOConfig, tokenizer, lm, prompts: list) -> SamplingSettings:
+    # pure ancestral sampling (top_p 1, top_k 0): PPO's log-probs are softmax(logits / T)
+    sampling = Sampling(cfg.temperature, max_new_tokens=cfg.max_new_tokens, stop_token_ids=tuple(cfg.stop_token_ids or ()))
     try:
-        stop_ids = stop_token_ids(tokenizer, cfg.stop_token_ids or (), lm)
+        return resolve_sampling(sampling, tokenizer, lm, prompts)
     except ValueError as err:
         raise ValueError(f"config key 'stop_token_ids': {err}") from err
-    return SamplingSettings(cfg.max_new_tokens, cfg.temperature, stop_ids, pad_token_id(tokenizer, stop_ids),
-                            reply_stop_strings(tokenizer, prompts))
 
 
 def _optimizer(cfg: PPOConfig, model: ActorCritic) -> tuple[torch.optim.Optimizer, list[torch.nn.Parameter]]:
