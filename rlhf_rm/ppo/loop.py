@@ -29,7 +29,7 @@ from rlhf_rm.ppo.dashboard import Dashboard
 from rlhf_rm.ppo.memory import release_freed_memory
 from rlhf_rm.ppo.models import POLICY_ADAPTER, ActorCritic
 from rlhf_rm.ppo.prompt_sets import EncodedPrompt, fit_prompts
-from rlhf_rm.ppo.rollout import Reward, Rollout, collect_rollout
+from rlhf_rm.ppo.rollout import Reward, Rollout, RolloutSettings, collect_rollout
 from rlhf_rm.ppo.run import PPORun, build_run
 from rlhf_rm.ppo.update import ppo_update
 
@@ -79,8 +79,11 @@ def _run_ppo(cfg: PPOConfig, reward_fn: Reward | None, accelerator) -> Path:
         adv = _advantages(run, ro, scores)
         # 4. optimize: PPO epochs over shuffled minibatches, clipped policy and value losses
         train_stats = ppo_update(run.model, run.optimizer, run.params, ro, adv.advantages, adv.returns, run.hp, run.dist)
-        # 5. log: the KL controller moves toward its target with this update's KL; the dashboard
-        metrics = _metrics(run, step, ro, all_scores, adv, train_stats, (t0, t_rollout))
+        # 5. the KL controller moves toward its target with this batch's mean KL (Ziegler et al.);
+        #    log the update's metrics to the dashboard
+        stats = _rollout_stats(run, ro)
+        run.kl_ctl.update(stats["kl"], int(stats["n_seq"]))
+        metrics = _metrics(run, step, ro, stats, all_scores, adv, train_stats, (t0, t_rollout))
         _show(run, dash, metrics, batch, ro)
         # 6. checkpoint (the last update's after the loop)
         if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < cfg.total_updates:
@@ -123,12 +126,9 @@ def _batch_indices(n_prompts: int, seed: int, step: int, per_process: int, rank:
 
 def _rollout(run: PPORun, batch: list[EncodedPrompt]) -> Rollout:
     run.generator.sync(run.model)  # the sampler sees the weights of the last update
-    minibatch = run.hp.minibatch_size
-    return collect_rollout(
-        run.model, run.generator, run.tokenizer, run.reward_fn, [e.prompt for e in batch], [e.ids for e in batch],
-        [e.text for e in batch], run.settings, run.cfg.reward_batch_size, run.cfg.forward_batch_size or minibatch,
-        run.acc.device,
-    )
+    how = RolloutSettings(run.settings, run.cfg.reward_batch_size,
+                          run.cfg.forward_batch_size or run.hp.minibatch_size, run.acc.device)
+    return collect_rollout(run.model, run.generator, run.tokenizer, run.reward_fn, batch, how)
 
 
 def _normalized_scores(run: PPORun, ro: Rollout) -> tuple[torch.Tensor, torch.Tensor]:
@@ -168,8 +168,9 @@ def _advantages(run: PPORun, ro: Rollout, scores: torch.Tensor) -> _Advantages:
     return _Advantages(rewards, kl_penalty, advantages, returns)
 
 
-def _kl_step(run: PPORun, ro: Rollout) -> dict[str, float]:
-    """Sums over all processes; the KL controller's update with this batch's mean KL (Ziegler et al.)."""
+def _rollout_stats(run: PPORun, ro: Rollout) -> dict[str, float]:
+    """The batch's KL, log-probs, entropy and lengths, summed over all processes, and the KL
+    coefficient its penalty used."""
     mask = ro.mask
     seq_kl = (ro.logprobs - ro.ref_logprobs).mul(mask).sum(1)  # (B,) k1, summed over the reply
     sums = run.dist.sum(
@@ -179,17 +180,16 @@ def _kl_step(run: PPORun, ro: Rollout) -> dict[str, float]:
         ).double()
     ).tolist()
     kl_sum, ref_lp_sum, lp_sum, ent_sum, n_tokens, n_open, n_seq = sums
-    kl_coef_used = run.kl_ctl.value
-    run.kl_ctl.update(kl_sum / n_seq, int(n_seq))
-    return {"kl": kl_sum / n_seq, "kl_coef": kl_coef_used, "n_seq": n_seq, "n_tokens": n_tokens,
+    return {"kl": kl_sum / n_seq, "kl_coef": run.kl_ctl.value, "n_seq": n_seq, "n_tokens": n_tokens,
             "ref_logprob": ref_lp_sum / n_tokens, "logprob": lp_sum / n_tokens, "entropy": ent_sum / n_tokens,
             "response_length": n_tokens / n_seq, "no_stop_frac": n_open / n_seq}
 
 
-def _metrics(run: PPORun, step: int, ro: Rollout, all_scores: torch.Tensor, adv: _Advantages,
+def _metrics(run: PPORun, step: int, ro: Rollout, kl: dict[str, float], all_scores: torch.Tensor, adv: _Advantages,
              train_stats: dict[str, float], times: tuple[float, float]) -> dict[str, float]:
-    """The update's row of metrics.jsonl (``times``: the update's start and its rollout's seconds)."""
-    kl, dist = _kl_step(run, ro), run.dist
+    """The update's row of metrics.jsonl (``kl``: :func:`_rollout_stats`; ``times``: the update's
+    start and its rollout's seconds)."""
+    dist = run.dist
     shaped = dist.gather(adv.rewards.sum(1))
     completions = dist.gather_objects(ro.completions)
     metrics = {

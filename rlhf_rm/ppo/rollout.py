@@ -19,6 +19,7 @@ from torch import nn
 from rlhf_rm.policy import SamplingSettings, cut_replies, generate_new_tokens, generation_config, left_pad
 from rlhf_rm.ppo.algo import entropy_from_logits, logprobs_from_logits
 from rlhf_rm.ppo.memory import release_freed_memory
+from rlhf_rm.policy import EncodedPrompt
 from rlhf_rm.ppo.models import ActorCritic
 
 from rlhf_rm.types import Reward, call_reward
@@ -140,21 +141,22 @@ def as_completion(prompt: Any, text: str) -> Any:
     return text if isinstance(prompt, str) else [{"role": "assistant", "content": text}]
 
 
+@dataclass(frozen=True)
+class RolloutSettings:
+    """How a rollout samples, scores and runs its forward passes."""
+
+    sampling: SamplingSettings
+    reward_batch_size: int  # replies per reward call
+    forward_batch_size: int  # rows per log-prob/value forward pass
+    device: torch.device
+
+
 @torch.no_grad()
-def collect_rollout(
-    model: ActorCritic,
-    generator: Generator,
-    tokenizer,
-    reward_fn: Reward,
-    prompts: list[Any],
-    prompt_ids: list[list[int]],
-    prompt_texts: list[str],
-    settings: SamplingSettings,
-    reward_batch_size: int,
-    forward_batch_size: int,
-    device: torch.device,
-) -> Rollout:
+def collect_rollout(model: ActorCritic, generator: Generator, tokenizer, reward_fn: Reward,
+                    batch: list[EncodedPrompt], how: RolloutSettings) -> Rollout:
     """Steps 1-2 of a PPO update: sample replies, then score them and record log-probs/values."""
+    settings, device, forward_batch_size = how.sampling, how.device, how.forward_batch_size
+    prompts, prompt_ids, prompt_texts = [e.prompt for e in batch], [e.ids for e in batch], [e.text for e in batch]
     # the last update's activations are gone: sampling and scoring start from a lean heap too
     release_freed_memory()
     query_ids, query_mask = left_pad(prompt_ids, settings.pad_token_id)
@@ -167,7 +169,7 @@ def collect_rollout(
     # 1b. the reward callable sees text: the reply without its stop token (or stop string)
     completions = cut.texts
     scores = call_reward(reward_fn, prompts, [as_completion(p, c) for p, c in zip(prompts, completions)],
-                         batch_size=reward_batch_size, extra={"prompt_texts": prompt_texts})
+                         batch_size=how.reward_batch_size, extra={"prompt_texts": prompt_texts})
     # 2. log-probs and values of the sampled replies under the policy and the reference
     R = response_ids.shape[1]
     input_ids = torch.cat([query_ids, response_ids], dim=1)
