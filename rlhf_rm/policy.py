@@ -25,7 +25,6 @@ assignment to ``tokenizer.pad_token``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,6 @@ from typing import Any
 import torch
 
 from rlhf_rm.contract import ROLES_TEMPLATE
-from rlhf_rm.data.messages import EXPECTED_PROMPT, as_prompt
 from rlhf_rm.model import as_messages
 from rlhf_rm.types import Message, Prompt
 
@@ -397,58 +395,3 @@ def sample_replies(model, tokenizer, prompts: Sequence[Prompt], n: int, sampling
     finally:
         model.train(was_training)
     return Samples(texts, finished)
-
-
-# ---- prompt files ---------------------------------------------------------------------------
-
-def read_prompts(spec: str) -> list[Prompt]:
-    """Prompts from a file: a .txt file (one prompt a line); rows with a ``prompt`` (a string or
-    a message list) and no replies; or any preference data ``rlhf_rm.data.load_examples`` reads
-    (each distinct prompt once, in order)."""
-    if spec.endswith(".txt"):
-        path = Path(spec)
-        if not path.is_file():
-            raise FileNotFoundError(f"{spec}: no such prompts file")
-        return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = prompt_rows(spec)
-    if rows is not None:
-        return [prompt_value(row, where) for where, row in rows]
-    from rlhf_rm.data import load_examples
-
-    seen: dict[str, list[Message]] = {}
-    for example in load_examples(spec).examples:
-        seen.setdefault(json.dumps(example.prompt, ensure_ascii=False), example.prompt)
-    return list(seen.values())
-
-
-REPLY_KEYS = ("candidates", "responses", "completions")
-_PREFERENCE_KEYS = ("chosen", "rejected", "instruction", "output", "response", "completion")
-
-
-def prompt_rows(spec: str, need_replies: bool = False) -> list[tuple[str, dict]] | None:
-    """("FILE line N", row) for a prompt (or prompt + candidates) file; None for preference data."""
-    from rlhf_rm.data.read import Unparseable, read_spec
-
-    rows = [(f"{t.source} {'line' if t.line_based else 'row'} {n}", row)
-            for t in read_spec(spec, "train") for n, row in t.rows]
-    dicts = [row for _, row in rows if isinstance(row, dict)]
-    if not dicts or not all("prompt" in row for row in dicts):
-        return None
-    if any(k in row for row in dicts for k in _PREFERENCE_KEYS):
-        return None
-    if need_replies and not any(k in row for row in dicts for k in REPLY_KEYS):
-        raise ValueError(f"{spec}: rows have a prompt but no 'candidates' list to rerank")
-    for where, row in rows:
-        if isinstance(row, Unparseable):
-            raise ValueError(f"{where}: {row.reason}")
-        if not isinstance(row, dict):
-            raise ValueError(f"{where}: expected an object with a 'prompt'")
-    return rows
-
-
-def prompt_value(row: dict, where: str) -> Prompt:
-    """A row's ``prompt``: a non-empty string or a list of {'role', 'content'} messages."""
-    prompt = as_prompt(row.get("prompt"))
-    if prompt is None:
-        raise ValueError(f"{where}: 'prompt' must be {EXPECTED_PROMPT}")
-    return prompt

@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rlhf_rm.model import as_messages
-from rlhf_rm.policy import REPLY_KEYS, Sampling, prompt_rows, prompt_value, sample_replies
+from rlhf_rm.data.prompts import REPLY_KEYS, prompt_rows, prompt_value
+from rlhf_rm.policy import Sampling, sample_replies
 from rlhf_rm.types import Message, Prompt, Reward, call_reward
 
 __all__ = ["Candidate", "Reranked", "best_of_n", "read_candidates", "sft_records"]

@@ -6,7 +6,7 @@ import pytest
 
 from rlhf_rm.data import DataError
 from rlhf_rm.data.messages import as_prompt, messages_problem
-from rlhf_rm.policy import prompt_value
+from rlhf_rm.data.prompts import prompt_value
 
 
 @pytest.mark.parametrize("value, problem", [

@@ -9,7 +9,8 @@ import json
 import pytest
 from helpers_reward import STORIES, needs_shared, stories_policy, tiny_rm
 
-from rlhf_rm.policy import Sampling, read_prompts
+from rlhf_rm.data.prompts import read_prompts
+from rlhf_rm.policy import Sampling
 from rlhf_rm.rerank import best_of_n, read_candidates, sft_records
 
 

@@ -55,6 +55,14 @@ def end_process_group() -> None:
     torch.distributed.destroy_process_group()
 
 
+def print_skipped(bad_rows: list) -> None:
+    """The bad rows a command skipped (``--on-bad-row skip``), one per line; nothing when none."""
+    if bad_rows:
+        print(f"skipped {len(bad_rows)} bad rows:")
+        for bad in bad_rows:
+            print(f"  {bad}")
+
+
 def quiet_libraries() -> None:
     """Keep the console for rlhf_rm's own story: library chatter at error level only."""
     import logging

@@ -7,7 +7,7 @@ import os
 import time
 
 from rlhf_rm.cli.scale import add_ray_args, rerank_on_ray, score_on_ray, serve_on_ray
-from rlhf_rm.cli.common import add_combine_args, write_jsonl
+from rlhf_rm.cli.common import add_combine_args, print_skipped, write_jsonl
 
 
 def _add_reward_args(p: argparse.ArgumentParser) -> None:
@@ -57,7 +57,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         return score_on_ray(args, _reward_kwargs(args))
 
     rows, bad_rows = read_scoring_rows(args.input, args.on_bad_row)
-    _print_skipped(bad_rows)
+    print_skipped(bad_rows)
     rf = _reward_fn(args)
     start = time.perf_counter()
     rewards = add_rewards(rf, rows)
@@ -69,20 +69,14 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_skipped(bad_rows: list) -> None:
-    if bad_rows:
-        print(f"skipped {len(bad_rows)} bad rows:")
-        for bad in bad_rows:
-            print(f"  {bad}")
-
-
 # ---- rerank ---------------------------------------------------------------------------------
 
 def cmd_rerank(args: argparse.Namespace) -> int:
     import torch
 
     from rlhf_rm.model import default_device
-    from rlhf_rm.policy import Sampling, load_policy, read_prompts
+    from rlhf_rm.data.prompts import read_prompts
+    from rlhf_rm.policy import Sampling, load_policy
     from rlhf_rm.rerank import best_of_n, read_candidates, sft_records
 
     if args.candidates is None and (args.policy is None or args.prompts is None):

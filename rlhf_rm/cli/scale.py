@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import time
 
+from rlhf_rm.cli.common import print_skipped
+
 
 def add_ray_args(p: argparse.ArgumentParser, workers: str) -> None:
     """``--ray``, ``--ray-address`` and the workers' resources; ``workers`` is "actor" or "replica"."""
@@ -38,10 +40,7 @@ def score_on_ray(args: argparse.Namespace, reward_kwargs: dict) -> int:
         from rlhf_rm.scale.ray_data import score_files
 
         s = score_files(args.input, args.output, reward_kwargs, _pool(args), args.on_bad_row, args.output_format)
-    if s.bad_rows:
-        print(f"skipped {len(s.bad_rows)} bad rows:")
-        for bad in s.bad_rows:
-            print(f"  {bad}")
+    print_skipped(s.bad_rows)
     print(f"scored {s.rows} replies from {args.input} with {args.num_actors} Ray actors; wrote shards to {args.output}/")
     # as the one-process command: replies per second of scoring; seconds of the whole run
     print(f"rm/mean_reward={s.mean_reward:.4f} replies_per_second={s.rows / max(s.scoring_seconds, 1e-9):.1f} "

@@ -17,7 +17,7 @@ from rlhf_rm.data.interop import normalize_whole_table
 from rlhf_rm.data.layouts import LABELS, LAYOUTS, normalize_table
 from rlhf_rm.data.messages import ROLES
 from rlhf_rm.data.read import FORMATS, GLOB_CHARS, read_spec
-from rlhf_rm.data.records import BadRow, DataError, Example, LoadedData, Message
+from rlhf_rm.data.records import BadRow, DataError, Example, LoadedData, Message, bad_rows_error
 
 __all__ = [
     "FORMATS",
@@ -93,12 +93,8 @@ def load_examples(
     if not examples and not bad_rows:
         raise DataError(f"{name}: no rows found in {', '.join(map(str, specs))}")
     if bad_rows and on_bad_row == "error":
-        listing = "\n".join(f"  {bad}" for bad in bad_rows)
-        raise DataError(
-            f"{len(bad_rows)} bad row(s) in {name}:\n{listing}\n"
-            "Fix these rows, or load with on_bad_row='skip' to drop them (they are reported).",
-            bad_rows,
-        )
+        raise bad_rows_error(name, bad_rows,
+                             "Fix these rows, or load with on_bad_row='skip' to drop them (they are reported).")
     duplicates = find_duplicates(examples, line_sources)
     if on_duplicate == "drop":
         copies = {copy for copy, _ in _duplicate_pairs(examples)}

@@ -46,6 +46,13 @@ class DataError(ValueError):
         self.bad_rows = bad_rows or []
 
 
+def bad_rows_error(name: str, bad_rows: list[BadRow], hint: str = "") -> DataError:
+    """The error that stops at bad rows: how many, where, each one on its own line (``FILE line N:
+    reason``), then ``hint`` (what to do about them), carrying the rows."""
+    listing = "\n".join(f"  {bad}" for bad in bad_rows)
+    return DataError(f"{len(bad_rows)} bad row(s) in {name}:\n{listing}" + (f"\n{hint}" if hint else ""), list(bad_rows))
+
+
 @dataclass
 class LoadedData:
     examples: list[Example]

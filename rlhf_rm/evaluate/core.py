@@ -113,7 +113,7 @@ def read_rewardbench2(spec: str, on_bad_row: str = "skip", split: str = "test",
     that layout."""
     from rlhf_rm.data import DataError, dataset_name
     from rlhf_rm.data.read import read_spec
-    from rlhf_rm.data.records import BadRow
+    from rlhf_rm.data.records import BadRow, bad_rows_error
 
     data = EvalData(dataset_name(spec), benchmark="rewardbench2")
     bad: list[BadRow] = []
@@ -133,8 +133,7 @@ def read_rewardbench2(spec: str, on_bad_row: str = "skip", split: str = "test",
             except ValueError as err:
                 bad.append(BadRow(table.source, number, str(err), table.line_based))
     if bad and on_bad_row == "error":
-        listing = "\n".join(f"  {b}" for b in bad)
-        raise DataError(f"{len(bad)} bad row(s) in {data.name}:\n{listing}", bad)
+        raise bad_rows_error(data.name, bad)
     data.bad_rows = [str(b) for b in bad]
     return data
 

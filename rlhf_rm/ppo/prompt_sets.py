@@ -1,6 +1,6 @@
 """Prompts for PPO: gather the configured ones and split off held-out ones.
 
-Files are read by ``rlhf_rm.policy.read_prompts`` and every prompt is rendered and tokenized by
+Files are read by ``rlhf_rm.data.prompts.read_prompts`` and every prompt is rendered and tokenized by
 ``rlhf_rm.policy.encode_prompt`` -- the same text ``rerank``, ``chat`` and the best-of-n curve
 give the policy. A prompt is plain text (continued as is, e.g. a story opening, by a policy
 without a chat template) or a list of chat messages (multi-turn kept).
@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 
 from rlhf_rm import policy
+from rlhf_rm.data.prompts import read_prompts
 from rlhf_rm.policy import EncodedPrompt, encode_prompt
 from rlhf_rm.types import Prompt
 
@@ -21,12 +22,12 @@ def configured_prompts(
     prompts: list[str] | None, prompts_file: str | None, prompts_data: str | list[str] | None
 ) -> list[Prompt]:
     """All configured prompts, in order, without duplicates: the inline ``prompts``, then those of
-    ``prompts_file`` and ``prompts_data`` (any file ``rlhf_rm.policy.read_prompts`` reads)."""
+    ``prompts_file`` and ``prompts_data`` (any file ``rlhf_rm.data.prompts.read_prompts`` reads)."""
     out: list[Prompt] = list(prompts or [])
     for key, spec in (("prompts_file", prompts_file), ("prompts_data", prompts_data)):
         for one in [spec] if isinstance(spec, str) else spec or []:
             try:
-                out += policy.read_prompts(one)
+                out += read_prompts(one)
             except FileNotFoundError as err:
                 raise FileNotFoundError(f"config key '{key}': {err}") from err
     seen: set[str] = set()

@@ -46,7 +46,7 @@ class PPOConfig:
 
     # --- prompts ------------------------------------------------------------------------------
     prompts: list[str] | None = None  # inline prompts (plain text)
-    prompts_file: str | None = None  # .txt (one prompt a line) or {"prompt": ...} rows (policy.read_prompts)
+    prompts_file: str | None = None  # .txt (one prompt a line) or {"prompt": ...} rows (rlhf_rm.data.prompts.read_prompts)
     prompts_data: str | list[str] | None = None  # any file the data layer reads (its prompts)
     eval_prompts: list[str] | None = None  # held-out prompts for eval.json
     eval_fraction: float = 0.1  # without eval_prompts: hold out this share of the prompts

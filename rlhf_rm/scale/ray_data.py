@@ -227,12 +227,13 @@ def score_files(spec: str, output: str, reward_kwargs: dict[str, Any], pool: Act
     data layer's layouts) gets ``reward`` and ``raw_score``, written as shards into the folder
     ``output``. Bad rows stop the run (``on_bad_row="error"``, all listed) or are skipped and
     returned. ``reward_kwargs`` are ``RewardFunction.from_pretrained``'s arguments."""
-    from rlhf_rm.data.prompts import bad_rows_error
+    from rlhf_rm.data.prompts import SKIP_HINT
+    from rlhf_rm.data.records import bad_rows_error
 
     start = time.perf_counter()
     rows, bad_rows = _read(spec, _scoring_rows, {"on_bad_row": "skip"}, pool)
     if bad_rows and on_bad_row == "error":
-        raise bad_rows_error(spec, bad_rows)
+        raise bad_rows_error(spec, bad_rows, SKIP_HINT)
     scored = _map(rows, _Scorer, pool, reward_kwargs=reward_kwargs)
     _write(scored, "line", output, file_format)
     n = scored.count()
