@@ -337,3 +337,32 @@ def test_distilbert_builds_where_peft_matches_head_names_by_suffix(tmp_path, mon
     before = rm.score(FAMILY_PROMPTS, FAMILY_REPLIES)
     rm.save(tmp_path / "rm")
     assert RewardModel.load(tmp_path / "rm").score(FAMILY_PROMPTS, FAMILY_REPLIES) == pytest.approx(before, abs=1e-6)
+
+
+def test_a_bf16_published_base_trained_in_float32_loads_and_scores_as_at_train_time(tmp_path, one_thread):
+    """transformers loads a checkpoint in its own dtype when none is named: without the training
+    dtype from the contract, the reward model would score in bf16 (and RewardFunction would not merge)."""
+    from rlhf_rm.reward import RewardFunction
+
+    base = _family_backbone("bert", tmp_path / "base")
+    from transformers import AutoModel
+
+    AutoModel.from_pretrained(base).to(torch.bfloat16).save_pretrained(base)  # published in bf16
+    rm = _build(base, max_length=24, max_response_tokens=8, lora=LoraSettings(r=4, alpha=8))  # dtype float32
+    assert {p.dtype for p in rm.model.parameters()} == {torch.float32}
+    before = rm.score(FAMILY_PROMPTS, FAMILY_REPLIES)
+    rm.save(tmp_path / "rm")
+    assert json.loads((tmp_path / "rm" / CONTRACT_FILE).read_text())["dtype"] == "float32"
+    loaded = RewardModel.load(tmp_path / "rm")
+    assert {p.dtype for p in loaded.model.parameters()} == {torch.float32}
+    assert loaded.score(FAMILY_PROMPTS, FAMILY_REPLIES) == pytest.approx(before, abs=1e-6)
+    reward = RewardFunction.from_pretrained(tmp_path / "rm", device="cpu")
+    assert not hasattr(reward.models[0].model, "merge_and_unload")  # float32: the adapter was merged
+    assert reward.raw_scores(FAMILY_PROMPTS, FAMILY_REPLIES) == pytest.approx(before, abs=1e-5)  # merge rounding
+    # a contract written before the dtype was recorded loads in the checkpoint's dtype, as it did
+    path = tmp_path / "rm" / CONTRACT_FILE
+    old = json.loads(path.read_text())
+    del old["dtype"]
+    path.write_text(json.dumps(old))
+    older = RewardModel.load(tmp_path / "rm").model.get_base_model()
+    assert older.bert.embeddings.word_embeddings.weight.dtype == torch.bfloat16

@@ -80,6 +80,7 @@ def build_reward_model(settings: ModelSettings, layouts: list[str] | None = None
         padding_side=tokenizer.padding_side,
         weights="lora" if settings.lora.enabled else "full",
         quantization=settings.quantization,
+        dtype=settings.dtype,
         vocab_size=len(tokenizer) if added else None,
         layouts=list(layouts or []),
         train_config=train_config or {},

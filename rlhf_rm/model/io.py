@@ -36,13 +36,16 @@ def save_folder(model, tokenizer, contract: Contract, folder: str | Path) -> Non
 
 
 def load_folder(path: str | Path, dtype: str | None = None, trust_remote_code: bool = False):
-    """(model in eval mode, tokenizer, contract) of an rlhf_rm folder, a plain classifier folder or a hub id."""
+    """(model in eval mode, tokenizer, contract) of an rlhf_rm folder, a plain classifier folder or a hub id.
+
+    ``dtype`` None: the dtype the contract says the model was trained in, else (a plain folder, an
+    older contract) the checkpoint's own -- transformers loads a bf16-published base in bf16."""
     path_str = str(path)
     if path_str.startswith("~"):
         path_str = str(Path(path_str).expanduser())
     if (Path(path_str) / CONTRACT_FILE).exists():
         contract = Contract.load(path_str)
-        model = load_weights(path_str, contract, dtype, trust_remote_code)
+        model = load_weights(path_str, contract, dtype or contract.dtype, trust_remote_code)
         tokenizer = load_tokenizer(path_str, trust_remote_code)
     else:
         model, tokenizer, contract = _load_plain(path_str, dtype, trust_remote_code)
