@@ -46,7 +46,7 @@ def load_folder(path: str | Path, dtype: str | None = None, trust_remote_code: b
         path_str = str(Path(path_str).expanduser())
     if (Path(path_str) / CONTRACT_FILE).exists():
         contract = Contract.load(path_str)
-        model = load_weights(path_str, contract, dtype or contract.dtype, trust_remote_code)
+        model = load_weights(path_str, contract, dtype, trust_remote_code)
         tokenizer = load_tokenizer(path_str, trust_remote_code)
     else:
         model, tokenizer, contract = _load_plain(path_str, dtype, trust_remote_code)
@@ -105,8 +105,12 @@ def read_contract_json(folder: str | Path) -> dict[str, Any]:
 
 def load_weights(path: str | Path, contract: Contract, dtype: str | None = None, trust_remote_code: bool = False):
     """The model of ``contract`` with the weights saved in the folder ``path``: the full model, the
-    base with its LoRA adapter (and head), or an ensemble's base with one named adapter per member."""
+    base with its LoRA adapter (and head), or an ensemble's base with one named adapter per member.
+
+    ``dtype`` None: the dtype the contract says the model was trained in (an older contract: the
+    checkpoint's own)."""
     path = str(path)
+    dtype = dtype or contract.dtype
     if contract.weights == "full":
         return load_seqcls(path, dtype, trust_remote_code)
     from peft import PeftModel
