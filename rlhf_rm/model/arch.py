@@ -38,9 +38,11 @@ def score_head(model) -> list[str]:
     DistilBERT's pre_classifier, ModernBERT's head -- since a backbone's checkpoint lacks them and
     a reload would draw them afresh unless saved; and ``pooler`` when the backbone has its own
     (BERT, ALBERT: pretrained, so a caller may leave it to LoRA instead)."""
-    backbone = getattr(model, "base_model_prefix", "")
+    backbone = getattr(model, getattr(model, "base_model_prefix", ""), None)
     names = [name for name, module in model.named_children()
-             if name != backbone and any(True for _ in module.parameters())]
+             if module is not backbone and any(True for _ in module.parameters())]
+    if backbone is None:  # the backbone is not where the model says (remote code): the usual names only
+        names = [name for name in names if name in (*ENCODER_HEAD_NAMES, "score")]
     if backbone_pooler(model) is not None:
         names.append("pooler")
     return names
