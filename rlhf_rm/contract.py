@@ -31,6 +31,7 @@ ROLES_TEMPLATE = (
 TRUNCATION_SIDES = ("left", "right")
 PROMPT_TRUNCATION = "left"  # the prompt keeps its end: the latest turns
 RESPONSE_TRUNCATION = "right"  # the reply keeps its start
+DTYPES = ("float32", "bfloat16", "float16")  # the dtypes a model is trained and loaded in
 LENGTH_DEBIAS = ("none", "lc_bt")  # how training controlled for reply length (see Contract)
 ENSEMBLE_SAMPLING = ("seed", "bootstrap")  # how an ensemble's members differ (see EnsembleSpec)
 COMBINE = ("mean", "mean_minus_std", "min")  # how an ensemble's member scores become one reward
@@ -83,6 +84,10 @@ class Contract:
     response_truncation: str = RESPONSE_TRUNCATION  # the side the reply loses when cut
     weights: str = "lora"  # "lora" (adapter + head) | "full"
     quantization: str = "none"  # "none" | "4bit" | "8bit" (of the base during training)
+    # the dtype the weights were trained in ("float32" | "bfloat16" | "float16"): a load that names
+    # none uses it, so a base published in bf16 and trained in float32 scores as at train time.
+    # None (a contract written before it was recorded): the checkpoint's own dtype
+    dtype: str | None = None
     vocab_size: int | None = None  # set when a pad token was added to the vocabulary
     layouts: list[str] = field(default_factory=list)  # data layouts it was trained on
     norm_mean: float | None = None  # reward mean/std on the dev split, measured after training
@@ -106,6 +111,8 @@ class Contract:
             if side not in TRUNCATION_SIDES:
                 raise ValueError(f"contract field '{name}' is {side!r}: expected 'left' (drop the start, "
                                  "keep the end) or 'right' (drop the end, keep the start)")
+        if self.dtype not in (None, *DTYPES):
+            raise ValueError(f"contract field 'dtype' is {self.dtype!r}: expected one of {', '.join(map(repr, DTYPES))}")
         if self.length_debias not in LENGTH_DEBIAS:
             raise ValueError(f"contract field 'length_debias' is {self.length_debias!r}: expected one of "
                              f"{', '.join(map(repr, LENGTH_DEBIAS))}")

@@ -140,7 +140,8 @@ class RewardFunction:
         """Load one reward model or an ensemble (rlhf_rm folders, exported folders or hub ids).
 
         device: None picks the first CUDA device when there is one, else the CPU.
-        dtype: "float32" | "bfloat16" | "float16"; None keeps the saved weights' dtype.
+        dtype: "float32" | "bfloat16" | "float16"; None: the dtype the model was trained in (its
+            contract), else the saved weights' own.
         clip: c means (-c, c).
         merge_lora: fold LoRA adapters into float32 weights for inference (faster; the same
             scores up to float rounding); half-precision and quantized models keep the adapter,

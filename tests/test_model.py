@@ -239,3 +239,130 @@ def test_a_quantized_base_without_lora_is_refused_before_loading(tiny_decoder_di
     settings = ModelSettings(name_or_path=str(tiny_decoder_dir), quantization="4bit", lora=LoraSettings(enabled=False))
     with pytest.raises(ValueError, match="quantized base cannot be fully fine-tuned"):
         build_reward_model(settings)
+
+
+# ---- every backbone family: the head is saved, so a reload scores the same ---------------------
+
+# Decoder families a reward model is commonly built on (any decoder reads its score at the last token).
+DECODER_TYPES = ["llama", "mistral", "qwen2", "qwen3", "gemma", "phi3", "gpt2"]
+FAMILY_WORDS = "the a cat dog sun is big small in park she saw they run and jump happy".split()
+FAMILY_PROMPTS = ["the cat is big", "a dog in the park", "she saw the sun"]
+FAMILY_REPLIES = ["they run and jump", "the dog is happy", "a small cat"]
+
+
+def _family_tokenizer(architecture: str, token_types: bool):
+    """A word-level tokenizer: [CLS] a [SEP] b [SEP] pairs for encoders, <s> text for decoders."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] if architecture == "encoder" else ["<pad>", "<unk>", "<s>", "</s>"]
+    tok = Tokenizer(models.WordLevel(vocab={t: i for i, t in enumerate(specials + FAMILY_WORDS)}, unk_token=specials[1]))
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    if architecture == "encoder":
+        tok.post_processor = processors.TemplateProcessing(
+            single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", 2), ("[SEP]", 3)])
+        names = ["input_ids", "token_type_ids", "attention_mask"] if token_types else ["input_ids", "attention_mask"]
+        return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="[PAD]", unk_token="[UNK]", cls_token="[CLS]",
+                                       sep_token="[SEP]", mask_token="[MASK]", model_input_names=names)
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 2)])
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", unk_token="<unk>", bos_token="<s>",
+                                   eos_token="</s>", model_input_names=["input_ids", "attention_mask"])
+
+
+def _family_backbone(model_type: str, folder) -> str:
+    """A tiny headless backbone of ``model_type`` (as a pretrained one is published: no score head)."""
+    from transformers import AutoConfig, AutoModel
+
+    from rlhf_rm.model.arch import ENCODER_TYPES
+
+    arch = "encoder" if model_type in ENCODER_TYPES else "decoder"
+    sizes = dict(vocab_size=32, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2,
+                 intermediate_size=64, max_position_embeddings=64, pad_token_id=0, head_dim=16)
+    sizes.update({"distilbert": dict(dim=32, n_layers=2, n_heads=2, hidden_dim=64), "albert": dict(embedding_size=16),
+                  "gpt2": dict(n_embd=32, n_layer=2, n_head=2, n_positions=64, bos_token_id=2, eos_token_id=3),
+                  }.get(model_type, {}))
+    if arch == "decoder":
+        sizes.update(bos_token_id=2, eos_token_id=3)
+    config = AutoConfig.for_model(model_type, **sizes)
+    torch.manual_seed(0)
+    AutoModel.from_config(config).save_pretrained(folder)
+    _family_tokenizer(arch, (getattr(config, "type_vocab_size", 0) or 0) > 1).save_pretrained(folder)
+    return str(folder)
+
+
+def _family_ids():
+    from rlhf_rm.model.arch import ENCODER_TYPES
+
+    return sorted(ENCODER_TYPES) + DECODER_TYPES
+
+
+@pytest.mark.parametrize("model_type", _family_ids())
+def test_every_backbone_family_trains_and_scores_the_same_after_save_and_load(model_type, tmp_path, one_thread):
+    base = _family_backbone(model_type, tmp_path / "base")
+    rm = _build(base, max_length=24, max_response_tokens=8, lora=LoraSettings(r=4, alpha=8))
+    head = [n for n, p in rm.model.named_parameters() if p.requires_grad and "lora_" not in n]
+    assert head and all("modules_to_save" in n for n in head), head  # the head is trained and saved in full
+    # one pairwise step: the head and the adapter train together
+    rm.model.train()
+    batch = rm.collate(rm.encode(FAMILY_PROMPTS * 2, FAMILY_REPLIES + FAMILY_REPLIES[::-1]))
+    rewards = sequence_scores(rm.model, batch, rm.contract.pooling)
+    loss = -torch.nn.functional.logsigmoid(rewards[:3] - rewards[3:]).mean()
+    loss.backward()
+    with torch.no_grad():
+        for p in rm.model.parameters():
+            if p.grad is not None:
+                p -= 0.1 * p.grad
+    assert all(rm.model.get_parameter(n).grad is not None for n in head)
+    before = rm.score(FAMILY_PROMPTS, FAMILY_REPLIES)
+    rm.save(tmp_path / "rm")
+    after = RewardModel.load(tmp_path / "rm").score(FAMILY_PROMPTS, FAMILY_REPLIES)
+    assert after == pytest.approx(before, abs=1e-6)
+
+
+def test_distilbert_builds_where_peft_matches_head_names_by_suffix(tmp_path, monkeypatch, one_thread):
+    """peft releases this project supports (0.17 on) matched ``modules_to_save`` by name suffix and
+    added only classifier/score themselves: ``classifier`` then named DistilBERT's
+    ``pre_classifier`` too, which all-linear LoRA had already wrapped (a TypeError). Emulated here
+    on the installed peft, whose matching needs a whole name."""
+    import peft.peft_model
+    import peft.utils.other
+
+    monkeypatch.setattr(peft.utils.other, "_is_valid_match", lambda key, target: key.endswith(target))
+    monkeypatch.setattr(peft.peft_model, "CLASSIFIER_MODULE_NAMES", ("classifier", "score"))
+    rm = _build(_family_backbone("distilbert", tmp_path / "base"), max_length=24, max_response_tokens=8,
+                lora=LoraSettings(r=4, alpha=8))
+    head = {n.split(".modules_to_save")[0] for n, p in rm.model.named_parameters() if "modules_to_save" in n}
+    assert head == {"base_model.model.pre_classifier", "base_model.model.classifier"}
+    assert not any("lora_" in n for n, _ in rm.model.named_parameters() if "classifier" in n)
+    before = rm.score(FAMILY_PROMPTS, FAMILY_REPLIES)
+    rm.save(tmp_path / "rm")
+    assert RewardModel.load(tmp_path / "rm").score(FAMILY_PROMPTS, FAMILY_REPLIES) == pytest.approx(before, abs=1e-6)
+
+
+def test_a_bf16_published_base_trained_in_float32_loads_and_scores_as_at_train_time(tmp_path, one_thread):
+    """transformers loads a checkpoint in its own dtype when none is named: without the training
+    dtype from the contract, the reward model would score in bf16 (and RewardFunction would not merge)."""
+    from rlhf_rm.reward import RewardFunction
+
+    base = _family_backbone("bert", tmp_path / "base")
+    from transformers import AutoModel
+
+    AutoModel.from_pretrained(base).to(torch.bfloat16).save_pretrained(base)  # published in bf16
+    rm = _build(base, max_length=24, max_response_tokens=8, lora=LoraSettings(r=4, alpha=8))  # dtype float32
+    assert {p.dtype for p in rm.model.parameters()} == {torch.float32}
+    before = rm.score(FAMILY_PROMPTS, FAMILY_REPLIES)
+    rm.save(tmp_path / "rm")
+    assert json.loads((tmp_path / "rm" / CONTRACT_FILE).read_text())["dtype"] == "float32"
+    loaded = RewardModel.load(tmp_path / "rm")
+    assert {p.dtype for p in loaded.model.parameters()} == {torch.float32}
+    assert loaded.score(FAMILY_PROMPTS, FAMILY_REPLIES) == pytest.approx(before, abs=1e-6)
+    reward = RewardFunction.from_pretrained(tmp_path / "rm", device="cpu")
+    assert not hasattr(reward.models[0].model, "merge_and_unload")  # float32: the adapter was merged
+    assert reward.raw_scores(FAMILY_PROMPTS, FAMILY_REPLIES) == pytest.approx(before, abs=1e-5)  # merge rounding
+    # a contract written before the dtype was recorded loads in the checkpoint's dtype, as it did
+    path = tmp_path / "rm" / CONTRACT_FILE
+    old = json.loads(path.read_text())
+    del old["dtype"]
+    path.write_text(json.dumps(old))
+    older = RewardModel.load(tmp_path / "rm").model.get_base_model()
+    assert older.bert.embeddings.word_embeddings.weight.dtype == torch.bfloat16

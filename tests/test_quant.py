@@ -258,3 +258,93 @@ def test_repack_trap_is_undone_by_prepare(backbones):
     loss = _loss(base, batch)
     loss.backward()
     assert base.classifier.weight.grad is not None and torch.isfinite(loss)
+
+
+# ---- export of a QLoRA reward model ------------------------------------------------------------
+
+
+def _cpu_4bit_reason() -> str | None:
+    """Why 4-bit layers cannot run here (None: they can): bitsandbytes missing or without a CPU kernel."""
+    from rlhf_rm.model.quant import bnb_available
+
+    if not bnb_available():
+        return "bitsandbytes is not installed"
+    import bitsandbytes as bnb
+    import torch
+
+    try:
+        layer = bnb.nn.Linear4bit(64, 64, compute_dtype=torch.float32, quant_type="nf4")
+        layer.weight = bnb.nn.Params4bit(torch.randn(64, 64), requires_grad=False, quant_type="nf4")
+        layer = layer.to("cpu")
+        layer.support_avx512bf16_for_cpu = False
+        layer(torch.randn(2, 64))
+    except Exception as err:  # NotImplementedError / RuntimeError from a backend without CPU 4-bit ops
+        return f"this bitsandbytes has no CPU 4-bit kernel ({type(err).__name__}: {err})"
+    return None
+
+
+@pytest.fixture(scope="module")
+def rm_backbones(tmp_path_factory, one_thread):
+    """Headless tiny backbones with tokenizers, for reward models: {arch: folder}."""
+    from tiny_models import minilm_tokenizer, save_tiny, save_tiny_causal_lm
+    from transformers import BertConfig, BertModel
+
+    root = tmp_path_factory.mktemp("rm-backbones")
+    tok = minilm_tokenizer()
+    bert = BertConfig(vocab_size=tok.vocab_size, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                      num_attention_heads=4, max_position_embeddings=128)
+    return {"llama": str(save_tiny_causal_lm(root / "llama", hidden_size=64, intermediate=128)),
+            "bert": str(save_tiny(root / "bert", BertModel, bert, tok))}
+
+
+@pytest.mark.parametrize("arch", ["llama", "bert"])
+def test_qlora_export_merges_into_the_unquantized_base(rm_backbones, arch, tmp_path):
+    reason = _cpu_4bit_reason()
+    if reason:
+        pytest.skip(reason)
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    from rlhf_rm.model import LoraSettings, ModelSettings, RewardModel, build_reward_model
+    from rlhf_rm.model.quant import kbit_modules
+
+    prompts = ["the cat saw a dog in the park", "once upon a time there was a little girl"]
+    replies = ["the dog was happy and they went to play", "she saw the sun and was happy"]
+    torch.manual_seed(0)
+    rm = build_reward_model(ModelSettings(name_or_path=rm_backbones[arch], quantization="4bit", max_length=32,
+                                          max_response_tokens=16, lora=LoraSettings(r=4, alpha=8)))
+    with torch.no_grad():  # an adapter and head that matter
+        for p in (p for p in rm.model.parameters() if p.requires_grad):
+            p.normal_(0, 0.2)
+    adapter_scores = rm.score(prompts, replies)
+    rm.save(tmp_path / "rm")
+    rm.export(tmp_path / "plain")
+
+    plain = AutoModelForSequenceClassification.from_pretrained(tmp_path / "plain")
+    assert kbit_modules(plain) == [] and getattr(plain.config, "quantization_config", None) is None
+    exported = RewardModel.load(tmp_path / "plain")
+    assert (exported.contract.quantization, exported.contract.weights, exported.contract.dtype) == ("none", "full", "float32")
+    exported_scores = exported.score(prompts, replies)
+    # the export is the adapter merged into the unquantized base: the same adapter on that base,
+    # unmerged, gives its scores up to float rounding of the merge
+    on_float = RewardModel.load(tmp_path / "rm")
+    on_float.contract.quantization = "none"
+    from rlhf_rm.model.io import load_weights
+
+    on_float.model = load_weights(tmp_path / "rm", on_float.contract).eval()
+    float_scores = on_float.score(prompts, replies)
+    assert exported_scores == pytest.approx(float_scores, abs=1e-5)
+    # the 4-bit adapter model is the same adapter on the 4-bit weights read back as float: so the
+    # export differs from it by the base's 4-bit rounding alone, which bounds the gap
+    import bitsandbytes.functional as bnbf
+
+    floats, quantized = dict(on_float.model.named_modules()), kbit_modules(rm.model)
+    assert quantized
+    with torch.no_grad():
+        for name, layer in quantized:
+            floats[name].weight.copy_(bnbf.dequantize_4bit(layer.weight.data, layer.weight.quant_state))
+    dequantized_scores = on_float.score(prompts, replies)
+    assert dequantized_scores == pytest.approx(adapter_scores, abs=1e-5)
+    rounding = max(abs(a - b) for a, b in zip(float_scores, dequantized_scores))
+    gap = max(abs(a - b) for a, b in zip(exported_scores, adapter_scores))
+    assert gap <= rounding + 2e-5, (gap, rounding)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
 from rlhf_rm.contract import PROMPT_TRUNCATION, RESPONSE_TRUNCATION, Contract
-from rlhf_rm.model.arch import detect_architecture, head_modules, own_pooling, resolve_template
+from rlhf_rm.model.arch import (backbone_pooler, detect_architecture, head_modules, own_pooling, resolve_template,
+                                score_head)
 from rlhf_rm.model.paths import load_config, load_seqcls, load_tokenizer, peft_quietly
 from rlhf_rm.model.reward_model import RewardModel
 
@@ -78,6 +80,7 @@ def build_reward_model(settings: ModelSettings, layouts: list[str] | None = None
         padding_side=tokenizer.padding_side,
         weights="lora" if settings.lora.enabled else "full",
         quantization=settings.quantization,
+        dtype=settings.dtype,
         vocab_size=len(tokenizer) if added else None,
         layouts=list(layouts or []),
         train_config=train_config or {},
@@ -106,8 +109,9 @@ def _trainable_model(settings: ModelSettings, arch: str, pooling: str, vocab_siz
     elif settings.gradient_checkpointing:
         model.gradient_checkpointing_enable()
     if pooling == "mean":  # the [CLS] pooler takes no part in the score: keep it out of training
-        for param in getattr(getattr(model, model.base_model_prefix, model), "pooler", torch.nn.Identity()).parameters():
-            param.requires_grad_(False)
+        for pooler in (backbone_pooler(model), getattr(model, "pooler", None)):
+            for param in (pooler.parameters() if pooler is not None else ()):
+                param.requires_grad_(False)
     if settings.lora.enabled:
         model = _add_lora(model, settings.lora, arch, pooling)
     if settings.disable_dropout:
@@ -146,11 +150,11 @@ def pad_token(tokenizer, architecture: str) -> tuple[int, bool]:
 def _add_lora(model, lora: LoraSettings, arch: str, pooling: str):
     from peft import LoraConfig, TaskType, get_peft_model
 
-    head = head_modules(arch)
-    if arch == "encoder" and (not lora.train_pooler or pooling == "mean"):
+    head = score_head(model)
+    if pooling == "mean" or (not lora.train_pooler and backbone_pooler(model) is not None):
+        # a mean-pooled score never passes the pooler; a pretrained one may be left to LoRA
         head = [m for m in head if m != "pooler"]
-    if arch == "encoder" and getattr(getattr(model, "base_model", model), "pooler", None) is None and "pooler" in head:
-        head.remove("pooler")
+    unused = ["pooler"] if pooling == "mean" else []  # no adapter where the score never passes
     config = LoraConfig(
         task_type=TaskType.SEQ_CLS,
         r=lora.r,
@@ -158,8 +162,18 @@ def _add_lora(model, lora: LoraSettings, arch: str, pooling: str):
         lora_dropout=lora.dropout,
         target_modules=lora.target_modules,
         modules_to_save=head,
-        # a mean-pooled score never passes the [CLS] pooler: no adapter there
-        exclude_modules=["pooler.dense"] if pooling == "mean" else None,
+        # LoRA inside a head module would clash with its trained copy: older peft matches module
+        # names by suffix (``classifier`` also names ``pre_classifier``) and puts LoRA there first
+        exclude_modules=whole_names(head + unused),
     )
     with peft_quietly():
         return get_peft_model(model, config)
+
+
+def whole_names(names: list[str]) -> str | None:
+    """A peft ``exclude_modules`` pattern (matched against the whole module path): the modules
+    named ``names`` and everything inside them, at any depth, and nothing whose name only ends so."""
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(n) for n in names)
+    return rf"(?:.*\.)?(?:{alternatives})(?:\..*)?"

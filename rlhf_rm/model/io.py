@@ -12,10 +12,11 @@ import dataclasses
 import json
 import logging
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from rlhf_rm.contract import CONTRACT_FILE, Contract
+from rlhf_rm.contract import CONTRACT_FILE, DTYPES, Contract
 from rlhf_rm.model.arch import detect_architecture, head_modules, own_pooling, resolve_template
 from rlhf_rm.model.paths import load_seqcls, load_tokenizer, peft_quietly
 
@@ -36,7 +37,10 @@ def save_folder(model, tokenizer, contract: Contract, folder: str | Path) -> Non
 
 
 def load_folder(path: str | Path, dtype: str | None = None, trust_remote_code: bool = False):
-    """(model in eval mode, tokenizer, contract) of an rlhf_rm folder, a plain classifier folder or a hub id."""
+    """(model in eval mode, tokenizer, contract) of an rlhf_rm folder, a plain classifier folder or a hub id.
+
+    ``dtype`` None: the dtype the contract says the model was trained in, else (a plain folder, an
+    older contract) the checkpoint's own -- transformers loads a bf16-published base in bf16."""
     path_str = str(path)
     if path_str.startswith("~"):
         path_str = str(Path(path_str).expanduser())
@@ -53,6 +57,9 @@ def load_folder(path: str | Path, dtype: str | None = None, trust_remote_code: b
 def export_folder(model, tokenizer, contract: Contract, folder: str | Path) -> None:
     """A plain ``AutoModelForSequenceClassification`` folder (LoRA merged) with the tokenizer.
 
+    A QLoRA model's adapter is merged into its base loaded unquantized: the export is a float
+    model (the contract says ``quantization: none`` and the dtype of the weights it holds).
+
     The contract goes along, so ``RewardModel``/``RewardFunction`` score it exactly. A
     ``mean``-pooling model is the one case other tools read differently: transformers'
     sequence classifiers pool [CLS], so they need the contract (a message says so). An ensemble
@@ -67,12 +74,28 @@ def export_folder(model, tokenizer, contract: Contract, folder: str | Path) -> N
         print(f"note: {folder} pools the mean of the hidden states (rlhf_rm.json); plain transformers "
               "classifiers pool [CLS] and would score it differently -- load it with rlhf_rm", file=sys.stderr)
     folder = Path(folder)
+    if contract.quantization != "none" and hasattr(model, "merge_and_unload"):
+        model = _on_float_base(model, contract)
     if hasattr(model, "merge_and_unload"):
         model = model.merge_and_unload()
     model.save_pretrained(folder, safe_serialization=True)
     tokenizer.chat_template = contract.prompt_template
     tokenizer.save_pretrained(folder)
-    dataclasses.replace(contract, weights="full", quantization="none").save(folder)
+    dtype = str(next(model.parameters()).dtype).removeprefix("torch.")
+    dataclasses.replace(contract, weights="full", quantization="none",
+                        dtype=dtype if dtype in DTYPES else None).save(folder)
+
+
+def _on_float_base(model, contract: Contract):
+    """A QLoRA model's adapter and head on its base loaded again unquantized, ready to merge.
+
+    Merging into 4-bit weights would dequantize, add the LoRA product and quantize again: the
+    sum rounds to 4 bits, and the saved folder stays a bitsandbytes checkpoint. The unquantized
+    base holds the weights the 4-bit ones approximate."""
+    with tempfile.TemporaryDirectory(prefix="rlhf_rm_export_", ignore_cleanup_errors=True) as adapter:
+        model.save_pretrained(adapter, safe_serialization=True)
+        unquantized = dataclasses.replace(contract, quantization="none")
+        return load_weights(adapter, unquantized, contract.dtype or "float32")
 
 
 def read_contract_json(folder: str | Path) -> dict[str, Any]:
@@ -82,8 +105,12 @@ def read_contract_json(folder: str | Path) -> dict[str, Any]:
 
 def load_weights(path: str | Path, contract: Contract, dtype: str | None = None, trust_remote_code: bool = False):
     """The model of ``contract`` with the weights saved in the folder ``path``: the full model, the
-    base with its LoRA adapter (and head), or an ensemble's base with one named adapter per member."""
+    base with its LoRA adapter (and head), or an ensemble's base with one named adapter per member.
+
+    ``dtype`` None: the dtype the contract says the model was trained in (an older contract: the
+    checkpoint's own)."""
     path = str(path)
+    dtype = dtype or contract.dtype
     if contract.weights == "full":
         return load_seqcls(path, dtype, trust_remote_code)
     from peft import PeftModel
