@@ -34,10 +34,10 @@ class RewardSettings:
 
 @dataclass
 class GRPORecipe:
-    policy: str = ""  # causal LM folder or hub id
+    policy: str = ""  # causal LM folder, hub id or offline name (smollm2-135m-instruct)
     trainer: Literal["grpo", "rloo"] = "grpo"
     prompts: list[str] | None = None  # inline prompts
-    prompts_file: str | None = None  # .txt, {"prompt": ...} rows, or preference data (rlhf_rm.policy.read_prompts)
+    prompts_file: str | None = None  # .txt, {"prompt": ...} rows, or preference data (rlhf_rm.data.prompts.read_prompts)
     reward: RewardSettings = field(default_factory=RewardSettings)
     output_dir: str = "runs/grpo"
     max_steps: int = 200
@@ -82,7 +82,9 @@ def build_trainer(cfg: GRPORecipe):
     """The TRL trainer for ``cfg``, with an rlhf_rm ``RewardFunction`` as its reward."""
     import torch
 
-    from rlhf_rm.policy import load_policy_tokenizer, read_prompts
+    from rlhf_rm.data.prompts import read_prompts
+    from rlhf_rm.model import resolve_model_path
+    from rlhf_rm.policy import load_policy_tokenizer
     from rlhf_rm.reward import RewardFunction
 
     if not cfg.policy:
@@ -117,7 +119,7 @@ def build_trainer(cfg: GRPORecipe):
     else:
         from trl import RLOOConfig as Config, RLOOTrainer as Trainer
     return Trainer(
-        model=cfg.policy, reward_funcs=ConversationReward(reward), args=Config(**common),
+        model=resolve_model_path(cfg.policy), reward_funcs=ConversationReward(reward), args=Config(**common),
         train_dataset=prompt_dataset(prompts, tokenizer), processing_class=tokenizer,
     )
 

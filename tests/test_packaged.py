@@ -55,3 +55,21 @@ def test_an_unfinished_conversion_is_replaced_and_a_finished_one_kept(tmp_path):
     (other / "x").write_text("late")
     packaged._rename_into_place(other, folder)  # another process finished first: its folder stays
     assert (folder / packaged._DONE).is_file() and not (folder / "x").exists()
+
+
+def test_ppo_and_the_grpo_recipe_take_the_name_too(smollm2_dir, grpo_recipe, tmp_path, one_thread):
+    from helpers_reward import tiny_rm
+
+    from conftest import REPO
+    from rlhf_rm.config import load_config
+    from rlhf_rm.ppo.models import build_actor_critic
+
+    model = build_actor_critic("smollm2-135m-instruct", lora_enabled=True, lora_r=4, lora_alpha=8)
+    assert type(model.lm.get_base_model()).__name__ == "LlamaForCausalLM"
+    cfg = load_config(grpo_recipe.GRPORecipe, REPO / "recipes" / "grpo_trl.yaml", [
+        "policy=smollm2-135m-instruct", f"reward.models=[{tiny_rm()}]", "reward.normalize=false",
+        f"output_dir={tmp_path}", "max_steps=1", "per_device_train_batch_size=2", "num_generations=2",
+        "max_completion_length=4"])
+    trainer = grpo_recipe.build_trainer(cfg)  # TRL loads the converted folder, not a hub id
+    assert type(trainer.model).__name__ == "LlamaForCausalLM"
+    assert (trainer.model.config.hidden_size, trainer.model.config.num_hidden_layers) == (576, 30)  # SmolLM2-135M

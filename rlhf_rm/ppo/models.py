@@ -208,6 +208,8 @@ def build_actor_critic(
     if lm is None:
         from transformers import AutoModelForCausalLM
 
+        from rlhf_rm.model import resolve_model_path
+
         kwargs: dict = {"dtype": _dtype(dtype)}
         if load_in_4bit:
             if not lora_enabled:
@@ -218,7 +220,7 @@ def build_actor_critic(
                 load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=_dtype(dtype)
             )
         try:
-            lm = AutoModelForCausalLM.from_pretrained(model, **kwargs)
+            lm = AutoModelForCausalLM.from_pretrained(resolve_model_path(model), **kwargs)
         except OSError as err:
             raise OSError(f"config key 'model': cannot load a causal LM from {model!r}: {err}") from err
     lm.eval()

@@ -29,7 +29,7 @@ class PolicyLora:
 @dataclass
 class PPOConfig:
     # --- models -------------------------------------------------------------------------------
-    model: str = ""  # policy: a causal LM folder or hub id (the reference is the same weights)
+    model: str = ""  # policy: a causal LM folder, hub id or offline name (smollm2-135m-instruct); the reference is the same weights
     tokenizer: str | None = None  # default: the policy's
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
     lora: PolicyLora = field(default_factory=PolicyLora)
