@@ -1,7 +1,9 @@
 """An ensemble's evaluation: each member's accuracy and calibration beside the combined reward's.
 
 `evaluate` scores an ensemble (a folder trained with ``ensemble: k``, or several folders in one
-``RewardFunction``) once; `MemberScores` keeps every member's raw scores of those calls while
+``RewardFunction``) once; `MemberScores` keeps every member's scores of those calls, in the units
+the combine read them (each member's dev-set z-score for ``mean_minus_std`` / ``min`` or with
+normalize, raw for a plain mean), so members and combined reward are calibrated on one scale, while
 the combined reward goes through the ordinary report, and `ensemble_entry` adds the section
 ``ensemble`` to each data set's entry:
 
@@ -26,7 +28,7 @@ from rlhf_rm.evaluate import metrics
 
 
 class MemberScores:
-    """A reward callable over a ``RewardFunction`` that also keeps each member's raw scores."""
+    """A reward callable over a ``RewardFunction`` that also keeps each member's scores as combined."""
 
     def __init__(self, reward):
         self.reward = reward
@@ -40,11 +42,11 @@ class MemberScores:
 
     def __call__(self, prompts: Sequence, completions: Sequence, **kwargs) -> list[float]:
         details = self.reward.score_details(prompts, completions)
-        self._chunks.append(np.asarray(details.raw, float).reshape(self.reward.member_count, -1))
+        self._chunks.append(np.asarray(details.combined, float).reshape(self.reward.member_count, -1))
         return details.rewards
 
     def take(self) -> np.ndarray:
-        """Every member's raw scores since the last take, in call order. Shape: (M, N)."""
+        """Every member's scores (as combined) since the last take, in call order. Shape: (M, N)."""
         out = np.concatenate(self._chunks, axis=1) if self._chunks else np.zeros((self.reward.member_count, 0))
         self._chunks = []
         return out
@@ -68,7 +70,7 @@ def _pair_stats(margins: np.ndarray) -> tuple[float, float, float]:
 def ensemble_entry(groups: Sequence, members: np.ndarray, combined: np.ndarray, combine: str) -> dict:
     """The ``ensemble`` section of a data set's report entry.
 
-    Shape: members (M, N) each member's raw scores, combined (N',) the reward of every reply of
+    Shape: members (M, N) each member's scores as combined, combined (N',) the reward of every reply of
     ``groups`` (N' <= N: pointwise replies come after them and take no part)."""
     better, worse = pair_indices(groups)
     member_margins = members[:, better] - members[:, worse]  # (M, P)
