@@ -34,6 +34,11 @@ RESPONSE_TRUNCATION = "right"  # the reply keeps its start
 LENGTH_DEBIAS = ("none", "lc_bt")  # how training controlled for reply length (see Contract)
 ENSEMBLE_SAMPLING = ("seed", "bootstrap")  # how an ensemble's members differ (see EnsembleSpec)
 COMBINE = ("mean", "mean_minus_std", "min")  # how an ensemble's member scores become one reward
+# How the reply joins the rendered prompt (see Contract.reply_format): "text" follows the prompt as
+# is; "assistant_turn" is the reply as the chat template writes an assistant turn, closing tokens
+# (<|im_end|>, <|eot_id|>) included -- the whole conversation rendered with
+# add_generation_prompt=False, as RewardBench and TRL score a third-party reward model
+REPLY_FORMATS = ("text", "assistant_turn")
 
 
 @dataclass
@@ -81,6 +86,9 @@ class Contract:
     padding_side: str = "right"
     prompt_truncation: str = PROMPT_TRUNCATION  # the side the prompt loses when cut (TRUNCATION_SIDES)
     response_truncation: str = RESPONSE_TRUNCATION  # the side the reply loses when cut
+    # one of REPLY_FORMATS; saved only when not "text", so such contracts stay readable by a
+    # version without the field. "assistant_turn": a plain classifier with a chat template
+    reply_format: str = "text"
     weights: str = "lora"  # "lora" (adapter + head) | "full"
     quantization: str = "none"  # "none" | "4bit" | "8bit" (of the base during training)
     vocab_size: int | None = None  # set when a pad token was added to the vocabulary
@@ -106,6 +114,9 @@ class Contract:
             if side not in TRUNCATION_SIDES:
                 raise ValueError(f"contract field '{name}' is {side!r}: expected 'left' (drop the start, "
                                  "keep the end) or 'right' (drop the end, keep the start)")
+        if self.reply_format not in REPLY_FORMATS:
+            raise ValueError(f"contract field 'reply_format' is {self.reply_format!r}: expected one of "
+                             f"{', '.join(map(repr, REPLY_FORMATS))}")
         if self.length_debias not in LENGTH_DEBIAS:
             raise ValueError(f"contract field 'length_debias' is {self.length_debias!r}: expected one of "
                              f"{', '.join(map(repr, LENGTH_DEBIAS))}")
@@ -123,6 +134,8 @@ class Contract:
         data = dataclasses.asdict(self)
         if data["ensemble"] is None:
             del data["ensemble"]
+        if data["reply_format"] == "text":
+            del data["reply_format"]
         write_json_atomic(Path(folder) / CONTRACT_FILE, data)
 
     @classmethod
