@@ -62,9 +62,11 @@ def pair_indices(groups: Sequence) -> tuple[np.ndarray, np.ndarray]:
     return np.array(better, int), np.array(worse, int)
 
 
-def _pair_stats(margins: np.ndarray) -> tuple[float, float, float]:
-    """(accuracy, ECE, Brier) of pair margins (better - worse); a tie counts wrong."""
-    return float(np.mean(margins > 0)), float(metrics.calibration(margins)["ece"]), metrics.brier(margins)
+def _pair_stats(margins: np.ndarray, tied: np.ndarray) -> tuple[float, float, float]:
+    """(accuracy, ECE, Brier) of pair margins (better - worse); a tie counts wrong, and so does a
+    pair whose replies are ``tied`` (identical or empty)."""
+    won = (margins > 0) & ~tied
+    return float(np.mean(won)), float(metrics.calibration(margins)["ece"]), metrics.brier(margins)
 
 
 def ensemble_entry(groups: Sequence, members: np.ndarray, combined: np.ndarray, combine: str) -> dict:
@@ -72,15 +74,18 @@ def ensemble_entry(groups: Sequence, members: np.ndarray, combined: np.ndarray, 
 
     Shape: members (M, N) each member's scores as combined, combined (N',) the reward of every reply of
     ``groups`` (N' <= N: pointwise replies come after them and take no part)."""
+    from rlhf_rm.evaluate.core import tied_pairs
+
     better, worse = pair_indices(groups)
+    tied = tied_pairs(groups)  # (P,)
     member_margins = members[:, better] - members[:, worse]  # (M, P)
     margins = combined[better] - combined[worse]  # (P,)
-    acc, ece, brier = _pair_stats(margins)
-    per_member = np.array([_pair_stats(m) for m in member_margins])  # (M, 3)
+    acc, ece, brier = _pair_stats(margins, tied)
+    per_member = np.array([_pair_stats(m, tied) for m in member_margins])  # (M, 3)
     # the pairs ordered by how much the members disagree on their margin
     order = np.argsort(member_margins.std(axis=0), kind="stable")
     low, high = order[: len(order) // 2], order[len(order) // 2:]
-    correct = margins > 0
+    correct = (margins > 0) & ~tied
     return {
         "combine": combine, "members": int(members.shape[0]),
         "accuracy": acc, "calibration/ece": ece, "calibration/brier": brier,
