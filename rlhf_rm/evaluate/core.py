@@ -417,13 +417,13 @@ def evaluate(
 def _shuffle_check(reward: Reward, data: EvalData, scores: Scores, batch_size: int | None, progress: bool,
                    desc: str) -> dict:
     """The coherence keys of one data set: each distinct chosen reply's reward (already scored)
-    against its word-shuffled copy's (seed 0), the copies scored like the data set."""
+    against its locally word-shuffled copy's (the check's own seed), the copies scored like the data set."""
     from rlhf_rm.evaluate.coherence import coherence_keys
 
     def score(prompts: list, replies: list[str]) -> np.ndarray:
         return score_texts(reward, prompts, replies, batch_size, progress, f"{desc} | shuffled")
 
-    return coherence_keys(data.groups, scores.groups, score, seed=0)
+    return coherence_keys(data.groups, scores.groups, score)
 
 
 def _unique(names: list[str]) -> list[str]:

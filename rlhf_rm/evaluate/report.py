@@ -89,7 +89,8 @@ def render_markdown(report: dict) -> str:
            "*Margins*: the distribution of r_chosen − r_rejected (left of 0 is misranked) and of the rewards "
            "of preferred and other replies.", "",
            "*Shuffle* (coherence): the share of distinct chosen replies whose reward is strictly higher than "
-           "that of the same reply with its words shuffled (same length, same words; seed 0). A reward of "
+           "that of the same reply with its words shuffled within blocks of 3 (same length, same words; held out "
+           "from augment_negatives' whole-reply shuffles). A reward of "
            "length or vocabulary alone scores 0, one that reads word order near 1.", ""]
     for model, datasets in entries.items():
         for name, e in datasets.items():
