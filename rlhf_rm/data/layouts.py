@@ -25,6 +25,7 @@ LAYOUTS = {
 _TURN = re.compile(r"\n\n(Human|Assistant):")
 _HH_ROLES = {"Human": "user", "Assistant": "assistant"}
 _ASSISTANT = "\n\nAssistant:"
+_FIRST_TURN = "Human:"
 
 
 class _Bad(Exception):
@@ -128,6 +129,11 @@ def _hh(row: dict) -> dict:
 
 
 def _split_transcript(text: str, name: str) -> tuple[list[Message], str]:
+    # a transcript may open with its first "Human:" without the blank lines HH puts before each
+    # turn (exports that strip the text): read it as the same turn
+    opening = text.lstrip()
+    if opening.startswith(_FIRST_TURN):
+        text = "\n\n" + opening
     # the reply is everything after the LAST assistant marker; the turns before it are the prompt
     head, marker, reply = text.rpartition(_ASSISTANT)
     if not marker:
