@@ -84,11 +84,11 @@ class Contract:
     eos_token_id: int | None
     pad_token_id: int | None
     padding_side: str = "right"
-    prompt_truncation: str = PROMPT_TRUNCATION  # the side the prompt loses when cut (TRUNCATION_SIDES)
-    response_truncation: str = RESPONSE_TRUNCATION  # the side the reply loses when cut
     # one of REPLY_FORMATS; saved only when not "text", so such contracts stay readable by a
     # version without the field. "assistant_turn": a plain classifier with a chat template
     reply_format: str = "text"
+    prompt_truncation: str = PROMPT_TRUNCATION  # the side the prompt loses when cut (TRUNCATION_SIDES)
+    response_truncation: str = RESPONSE_TRUNCATION  # the side the reply loses when cut
     weights: str = "lora"  # "lora" (adapter + head) | "full"
     quantization: str = "none"  # "none" | "4bit" | "8bit" (of the base during training)
     vocab_size: int | None = None  # set when a pad token was added to the vocabulary
@@ -114,12 +114,12 @@ class Contract:
             if side not in TRUNCATION_SIDES:
                 raise ValueError(f"contract field '{name}' is {side!r}: expected 'left' (drop the start, "
                                  "keep the end) or 'right' (drop the end, keep the start)")
-        if self.reply_format not in REPLY_FORMATS:
-            raise ValueError(f"contract field 'reply_format' is {self.reply_format!r}: expected one of "
-                             f"{', '.join(map(repr, REPLY_FORMATS))}")
         if self.length_debias not in LENGTH_DEBIAS:
             raise ValueError(f"contract field 'length_debias' is {self.length_debias!r}: expected one of "
                              f"{', '.join(map(repr, LENGTH_DEBIAS))}")
+        if self.reply_format not in REPLY_FORMATS:
+            raise ValueError(f"contract field 'reply_format' is {self.reply_format!r}: expected one of "
+                             f"{', '.join(map(repr, REPLY_FORMATS))}")
         if isinstance(self.ensemble, dict):  # as read from rlhf_rm.json
             known = {f.name for f in dataclasses.fields(EnsembleSpec)}
             unknown = sorted(set(self.ensemble) - known)
