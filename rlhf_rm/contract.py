@@ -35,6 +35,11 @@ DTYPES = ("float32", "bfloat16", "float16")  # the dtypes a model is trained and
 LENGTH_DEBIAS = ("none", "lc_bt")  # how training controlled for reply length (see Contract)
 ENSEMBLE_SAMPLING = ("seed", "bootstrap")  # how an ensemble's members differ (see EnsembleSpec)
 COMBINE = ("mean", "mean_minus_std", "min")  # how an ensemble's member scores become one reward
+# How the reply joins the rendered prompt (see Contract.reply_format): "text" follows the prompt as
+# is; "assistant_turn" is the reply as the chat template writes an assistant turn, closing tokens
+# (<|im_end|>, <|eot_id|>) included -- the whole conversation rendered with
+# add_generation_prompt=False, as RewardBench and TRL score a third-party reward model
+REPLY_FORMATS = ("text", "assistant_turn")
 
 
 @dataclass
@@ -80,6 +85,9 @@ class Contract:
     eos_token_id: int | None
     pad_token_id: int | None
     padding_side: str = "right"
+    # one of REPLY_FORMATS; saved only when not "text", so such contracts stay readable by a
+    # version without the field. "assistant_turn": a plain classifier with a chat template
+    reply_format: str = "text"
     prompt_truncation: str = PROMPT_TRUNCATION  # the side the prompt loses when cut (TRUNCATION_SIDES)
     response_truncation: str = RESPONSE_TRUNCATION  # the side the reply loses when cut
     weights: str = "lora"  # "lora" (adapter + head) | "full"
@@ -116,6 +124,9 @@ class Contract:
         if self.length_debias not in LENGTH_DEBIAS:
             raise ValueError(f"contract field 'length_debias' is {self.length_debias!r}: expected one of "
                              f"{', '.join(map(repr, LENGTH_DEBIAS))}")
+        if self.reply_format not in REPLY_FORMATS:
+            raise ValueError(f"contract field 'reply_format' is {self.reply_format!r}: expected one of "
+                             f"{', '.join(map(repr, REPLY_FORMATS))}")
         if isinstance(self.ensemble, dict):  # as read from rlhf_rm.json
             known = {f.name for f in dataclasses.fields(EnsembleSpec)}
             unknown = sorted(set(self.ensemble) - known)
@@ -130,6 +141,8 @@ class Contract:
         data = dataclasses.asdict(self)
         if data["ensemble"] is None:
             del data["ensemble"]
+        if data["reply_format"] == "text":
+            del data["reply_format"]
         write_json_atomic(Path(folder) / CONTRACT_FILE, data)
 
     @classmethod

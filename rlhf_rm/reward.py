@@ -35,7 +35,9 @@ CACHE_SIZE = 100_000  # (prompt, completion) entries kept by the opt-in cache, l
 class Shaping:
     """How raw scores become rewards. Every option is off by default (reward = raw score).
 
-    normalize: (score - norm_mean) / norm_std with each model's saved dev-set statistics.
+    normalize: (score - norm_mean) / norm_std with each model's saved dev-set statistics. An
+        ensemble combined by anything but its mean is normalized whether or not this is set
+        (``RewardFunction``).
     clip: (low, high) bounds applied last.
     length_penalty: subtracted per reply token (the first model's tokenizer, whole reply).
     truncation_penalty: subtracted when the reply was longer than the reward model's limit,
@@ -60,9 +62,12 @@ class RewardDetails:
     raw: list[list[float]]  # each model's raw score (each member's, for an ensemble folder)
     reply_tokens: list[int]
     reply_truncated: list[bool]
-    # the spread of the members' scores, std over M (population; normalized first with normalize=True):
-    # the k of mean_minus_std multiplies it; 0 for one model
+    # the spread of the members' scores as combined (``combined``), std over M (population): the k
+    # of mean_minus_std multiplies it; 0 for one model
     uncertainty: list[float]
+    # (M, N) the member scores the combine read: each member's (raw - norm_mean) / norm_std when
+    # normalize=True or the combine is not the mean, else ``raw``
+    combined: list[list[float]]
 
     @property
     def raw_mean(self) -> list[float]:
@@ -80,6 +85,13 @@ class RewardFunction:
     uses the variance) or ``min`` (their worst-case objective). ``ensemble=None`` takes an
     ensemble folder's saved default (``mean``). The members' spread is the uncertainty
     (``score_with_uncertainty``).
+
+    A Bradley-Terry score is defined up to an offset (and a scale) of its own per member, so
+    ``mean_minus_std`` and ``min`` read each member in its dev-set standard units,
+    z = (score - norm_mean) / norm_std, as ``normalize=True`` does: on raw scores two members a
+    constant apart would make mean - std exactly the lower member's score and min always that
+    member. Their reward is then mean(z) - k * std(z) or min(z), with or without ``normalize``;
+    ``mean`` stays in raw units unless ``normalize`` is set (an offset only shifts it).
     """
 
     def __init__(
@@ -100,14 +112,17 @@ class RewardFunction:
             raise ValueError(f"ensemble must be 'mean', 'mean_minus_std' or 'min', got {ensemble!r}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        if shaping.normalize:
+        if shaping.normalize or _normalizing_combine(ensemble, models):
+            why, other = (("normalize=True", "score with normalize=False") if shaping.normalize else
+                          (f"ensemble={ensemble!r} compares members in their own dev-set units",
+                           "combine them with ensemble='mean'"))
             for i, rm in enumerate(models):
                 c = rm.contract
                 if any(mean is None or not std for mean, std in _norm_stats(rm)):
                     raise ValueError(
-                        f"normalize=True, but reward model {i} ({c.base_model}) has no saved norm_mean/norm_std; "
+                        f"{why}, but reward model {i} ({c.base_model}) has no saved norm_mean/norm_std; "
                         "they are measured on the dev split by `rlhf-rm train` -- train with a dev split, "
-                        "or score with normalize=False"
+                        f"or {other}"
                     )
         self.models = list(models)
         self.batch_size = batch_size
@@ -196,8 +211,8 @@ class RewardFunction:
             raise ValueError(f"got {len(prompts)} prompts but {len(completions)} completions")
         replies = [completion_text(c) for c in completions]
         raw, tokens, cut = self._raw(list(prompts), replies)
-        rewards, spread = self._shape(raw, tokens, cut)
-        return RewardDetails(rewards, raw, tokens, cut, spread)
+        rewards, spread, combined = self._shape(raw, tokens, cut)
+        return RewardDetails(rewards, raw, tokens, cut, spread, combined)
 
     def clear_cache(self) -> None:
         if self._cache is not None:
@@ -240,14 +255,14 @@ class RewardFunction:
         return raw, [e[1] for e in entries], [e[2] for e in entries]
 
     def _shape(self, raw: list[list[float]], reply_tokens: list[int],
-               reply_truncated: list[bool]) -> tuple[list[float], list[float]]:
-        """(rewards, uncertainty), one each per completion."""
+               reply_truncated: list[bool]) -> tuple[list[float], list[float], list[list[float]]]:
+        """(rewards, uncertainty, the member scores combined): (N,), (N,), (M, N)."""
         if not reply_tokens:
-            return [], []
+            return [], [], [[] for _ in raw]
         s = self.shaping
         scores = torch.tensor(raw, dtype=torch.float64)  # (M, N)
         # 1. normalize each member by its own dev-set statistics, so an ensemble mixes like units
-        if s.normalize:
+        if s.normalize or _normalizing_combine(self.ensemble, self.models):
             stats = torch.tensor([pair for rm in self.models for pair in _norm_stats(rm)], dtype=torch.float64)  # (M, 2)
             scores = (scores - stats[:, :1]) / stats[:, 1:]
         # 2. combine the ensemble (Coste et al. 2023): mean, mean - k * std (population std), or min
@@ -266,7 +281,7 @@ class RewardFunction:
         # 4. clip last, so the bounds hold for the final reward
         if s.clip is not None:
             rewards = rewards.clamp(s.clip[0], s.clip[1])
-        return [float(r) for r in rewards.tolist()], [float(u) for u in spread.tolist()]
+        return [float(r) for r in rewards.tolist()], [float(u) for u in spread.tolist()], scores.tolist()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,6 +320,12 @@ def add_rewards(reward_fn: Callable, rows: list[dict]) -> list[float]:
     for row, reward, raw_score in zip(rows, rewards, raw):
         row["reward"], row["raw_score"] = reward, raw_score
     return rewards
+
+
+def _normalizing_combine(ensemble: str, models: Sequence[RewardModel]) -> bool:
+    """Whether the combine compares several members score by score (mean - k*std, min), which
+    needs each in its own dev-set units: per-member offsets cancel only in a plain mean."""
+    return ensemble != "mean" and sum(rm.member_count for rm in models) > 1
 
 
 def _norm_stats(rm: RewardModel) -> list[tuple[float | None, float | None]]:

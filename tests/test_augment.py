@@ -178,3 +178,25 @@ def test_shuffle_preference_with_known_rewards():
     assert shuffle_preference(by_length, examples) == {"shuffle_preference": 0.0, "pairs": 6}
     empty = shuffle_preference(reads, [Example([{"role": "user", "content": "rate"}], ["fine"], score=1.0)])
     assert empty["pairs"] == 0 and empty["shuffle_preference"] != empty["shuffle_preference"]  # NaN
+
+
+def test_the_coherence_check_shuffles_locally_with_its_own_seed_held_out_from_training():
+    from rlhf_rm.evaluate.coherence import CHECK_SEED, WINDOW, shuffle_locally, shuffled_chosen
+    from rlhf_rm.train import TrainConfig
+
+    assert CHECK_SEED != TrainConfig().seed  # training draws its negatives with the run's seed
+    words = [f"w{i}" for i in range(12)]
+    items = [([{"role": "user", "content": f"q{k}"}], " ".join(words)) for k in range(20)]
+    copies = [copy for _, copy in shuffled_chosen(items)]
+    assert len(copies) == 20
+    for copy in copies:
+        moved = copy.split()
+        assert moved != words and sorted(moved) == sorted(words)
+        # each word stays in its block of WINDOW neighbours: another family than a whole-reply shuffle
+        assert all(moved.index(w) // WINDOW == i // WINDOW for i, w in enumerate(words))
+    # none of them is a negative augment_negatives trains on for the same replies
+    examples = [Example(prompt, [reply, "no"]) for prompt, reply in items]
+    trained = {ex.responses[1] for ex in augment_examples(examples, 1.0, seed=0, modes=["shuffled"]).examples[20:]}
+    assert len(trained) > 1 and not trained & set(copies)
+    assert shuffle_locally("a a a b b b", random.Random(0)) == "a a b a b b"  # blocks of one word: a swap
+    assert shuffle_locally("yes", random.Random(0)) is None and shuffle_locally("no no", random.Random(0)) is None

@@ -64,6 +64,18 @@ def test_hh_transcript_splits_at_last_assistant_turn(tmp_path):
     assert (example.row, example.source, example.margin) == (1, str(tmp_path / "hh.jsonl"), None)
 
 
+def test_hh_transcripts_opening_with_human_and_no_blank_lines_are_read(tmp_path):
+    # exports that strip each transcript drop the blank lines before its first turn
+    rows = [{"chosen": HH_CHOSEN.lstrip(), "rejected": HH_REJECTED.lstrip()},
+            {"chosen": " \nHuman: Hi\n\nAssistant: Hello", "rejected": "Human: Hi\n\nAssistant: Go away"}]
+    loaded = load_examples(str(write_jsonl(tmp_path / "hh.jsonl", rows)))
+    assert loaded.layouts == ["hh-rlhf"] and not loaded.bad_rows
+    first, second = loaded.examples
+    assert first.prompt == [user("Hi there"), assistant("Hello!"), user("What is 2+2?")]
+    assert first.responses == ["It is 4.", "5"]
+    assert second.prompt == [user("Hi")] and second.responses == ["Hello", "Go away"]
+
+
 def test_hh_bad_rows(tmp_path):
     other_prompt = HH_REJECTED.replace("2+2", "3+3")
     rows = [

@@ -215,3 +215,70 @@ def test_token_ids_falls_back_to_the_tokenizer_when_its_backend_truncates(tiny_e
     tok.split_special_tokens = True  # "[SEP]" in text becomes ordinary word pieces
     split = tok(texts, add_special_tokens=False)["input_ids"]
     assert split != expected and encode_module.token_ids(tok, texts) == split
+
+
+# a ChatML-like template, each turn closed by <|im_end|> and a newline
+CHATML = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+@pytest.fixture(scope="module")
+def chat_rm_dir(tmp_path_factory):
+    """A third-party-style reward model: a plain Llama sequence classifier (no rlhf_rm.json) whose
+    word-level tokenizer has ChatML special tokens and template."""
+    from tiny_models import WORDS as TINY_WORDS, save_tiny, tiny_llama_config, tiny_tokenizer
+    from transformers import LlamaForSequenceClassification
+
+    tok = tiny_tokenizer(TINY_WORDS + ["user", "assistant", "system"])
+    tok.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
+    tok.chat_template = CHATML
+    tok.model_max_length = 64  # the plain contract's max_length
+    config = tiny_llama_config(len(tok))
+    config.num_labels = 1
+    return save_tiny(tmp_path_factory.mktemp("chat_rm"), LlamaForSequenceClassification, config, tok)
+
+
+def test_a_plain_chat_reward_model_scores_the_whole_conversation_through_its_template(chat_rm_dir):
+    import torch
+
+    rm = RewardModel.load(chat_rm_dir)
+    assert rm.contract.reply_format == "assistant_turn" and not rm.contract.append_eos
+    ids = rm.tokenizer.convert_tokens_to_ids
+    prompt = [{"role": "system", "content": "one happy day"}, {"role": "user", "content": "the cat saw a dog"}]
+    reply = "the dog was big and red"
+    # by hand: <s>, each turn <|im_start|> role words <|im_end|> (the word-level tokenizer drops the
+    # newlines), then the reply as an assistant turn closed by its <|im_end|>
+    expected = ids(["<s>", "<|im_start|>", "system", "one", "happy", "day", "<|im_end|>",
+                    "<|im_start|>", "user", "the", "cat", "saw", "a", "dog", "<|im_end|>",
+                    "<|im_start|>", "assistant", "the", "dog", "was", "big", "and", "red", "<|im_end|>"])
+    encoded = rm.encode([prompt], [reply])[0]
+    assert encoded.input_ids == expected and ids("<unk>") not in expected
+    # what RewardBench and TRL feed it: the conversation rendered without a generation prompt
+    conversation = prompt + [{"role": "assistant", "content": reply}]
+    text = rm.tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=False)
+    assert text.endswith("red<|im_end|>\n") and rm.tokenizer(text)["input_ids"] == expected
+    with torch.inference_mode():
+        direct = float(rm.model(input_ids=torch.tensor([expected])).logits[0, 0])
+    assert rm.score([prompt], [reply]) == pytest.approx([direct], abs=1e-5)
+    # a reply too long to fit loses its end, never the turn's closing token
+    long_reply = " ".join(["big"] * 400)
+    cut = rm.encode([prompt], [long_reply])[0]
+    assert cut.reply_truncated and cut.input_ids[-1] == ids("<|im_end|>") and len(cut.input_ids) == rm.contract.max_length
+
+
+def test_an_rlhf_rm_model_on_a_chat_base_keeps_its_contracts_reply_format(chat_rm_dir, tmp_path):
+    rm = _build(chat_rm_dir)
+    assert rm.contract.reply_format == "text" and rm.contract.append_eos  # the reply, then EOS
+    ids = rm.tokenizer.convert_tokens_to_ids
+    encoded = rm.encode(["the cat"], ["a dog"])[0]
+    assert encoded.input_ids == ids(["<s>", "<|im_start|>", "user", "the", "cat", "<|im_end|>",
+                                     "<|im_start|>", "assistant", "a", "dog", "</s>"])
+    rm.save(tmp_path / "rm")
+    assert "reply_format" not in json.loads((tmp_path / "rm" / CONTRACT_FILE).read_text())
+    saved = dataclasses.replace(rm.contract, reply_format="assistant_turn")
+    saved.save(tmp_path / "rm")
+    assert Contract.load(tmp_path / "rm").reply_format == "assistant_turn"
+    with pytest.raises(ValueError, match="reply_format"):
+        dataclasses.replace(rm.contract, reply_format="turn")

@@ -96,19 +96,22 @@ def test_mean_and_mean_minus_std_combine_the_members(trained, tmp_path):
     mean = RewardFunction.from_pretrained(out)
     assert mean.member_count == 2 and mean.ensemble == "mean"  # the contract's default combine
     assert mean(PROMPTS, REPLIES) == pytest.approx(each.mean(axis=0), abs=1e-6)
-    rewards, spread = RewardFunction.from_pretrained(out, ensemble="mean_minus_std").score_with_uncertainty(
-        PROMPTS, REPLIES)
-    assert spread == pytest.approx(each.std(axis=0), abs=1e-6)
-    assert rewards == pytest.approx(each.mean(axis=0) - each.std(axis=0), abs=1e-6)
-    k2 = RewardFunction.from_pretrained(out, ensemble="mean_minus_std", ensemble_k=2.0)(PROMPTS, REPLIES)
-    assert k2 == pytest.approx(each.mean(axis=0) - 2 * each.std(axis=0), abs=1e-6)
+    assert mean.score_with_uncertainty(PROMPTS, REPLIES)[1] == pytest.approx(each.std(axis=0), abs=1e-6)
     details = mean.score_details(PROMPTS, REPLIES)
     assert np.array(details.raw) == pytest.approx(each, abs=1e-6)
-    # normalize: each member by its own dev statistics
+    # normalize, mean_minus_std and min: each member by its own dev statistics
     spec = Contract.load(out).ensemble
-    norm = RewardFunction.from_pretrained(out, normalize=True)(PROMPTS, REPLIES)
     z = (each - np.array(spec.norm_mean)[:, None]) / np.array(spec.norm_std)[:, None]
+    norm = RewardFunction.from_pretrained(out, normalize=True)(PROMPTS, REPLIES)
     assert norm == pytest.approx(z.mean(axis=0), abs=1e-6)
+    rewards, spread = RewardFunction.from_pretrained(out, ensemble="mean_minus_std").score_with_uncertainty(
+        PROMPTS, REPLIES)
+    assert spread == pytest.approx(z.std(axis=0), abs=1e-6)
+    assert rewards == pytest.approx(z.mean(axis=0) - z.std(axis=0), abs=1e-6)
+    k2 = RewardFunction.from_pretrained(out, ensemble="mean_minus_std", ensemble_k=2.0)(PROMPTS, REPLIES)
+    assert k2 == pytest.approx(z.mean(axis=0) - 2 * z.std(axis=0), abs=1e-6)
+    assert RewardFunction.from_pretrained(out, ensemble="min")(PROMPTS, REPLIES) == pytest.approx(
+        z.min(axis=0), abs=1e-6)
 
 
 def test_eval_reports_members_and_calibration(trained, tmp_path, capsys):
@@ -130,6 +133,14 @@ def test_eval_reports_members_and_calibration(trained, tmp_path, capsys):
     # the members' accuracies as training measured them on the same pairs
     spec = Contract.load(out).ensemble
     assert ens["members/accuracy"] == pytest.approx([m["rm/eval_accuracy"] for m in spec.member_metrics])
+    # the combined reward and the members' spread are in the members' dev-set units, as scoring gives them
+    prompts, replies = _dev_replies(data)
+    z = ((np.array(RewardModel.load(out).score_members(prompts, replies)) - np.array(spec.norm_mean)[:, None])
+         / np.array(spec.norm_std)[:, None])
+    assert ens["uncertainty/mean_reply_std"] == pytest.approx(float(z.std(axis=0).mean()), abs=1e-6)
+    combined = z.mean(axis=0) - z.std(axis=0)  # chosen, rejected, chosen, ...
+    assert entry["rewards/mean_chosen"] == pytest.approx(float(combined[0::2].mean()), abs=1e-5)
+    assert entry["rewards/mean_rejected"] == pytest.approx(float(combined[1::2].mean()), abs=1e-5)
 
 
 def test_score_writes_uncertainty_and_export_refuses(trained, tmp_path, capsys):

@@ -28,8 +28,9 @@ def lookup_reward(table):
 def test_rewardbench_v1_fixture_hand_worked_scores():
     """tests/fixtures/eval/rewardbench_v1.jsonl (columns prompt, chosen, chosen_model, rejected,
     rejected_model, subset, id), scored by word_reward. Per row, right (R) / wrong (W) / tie (T):
-      Chat:      alpacaeval-easy R R -> 1.0 (weight 100); mt-bench-easy T W -> 0.0 (weight 28)
-                 -> 100 / 128 = 0.78125          (a plain mean of its 4 pairs: 0.5)
+      Chat:      alpacaeval-easy R R -> 1.0 (weight 100); mt-bench-easy T W -> 0.0 (weight 28);
+                 alpacaeval-hard T (row 17, chosen == rejected: kept, not won) -> 0.0 (weight 95)
+                 -> 100 / 223 = 0.448430...     (a plain mean of its 5 pairs: 0.4)
       Chat Hard: mt-bench-hard R -> 1.0 (37); llmbar-natural R T -> 0.5 (100)
                  -> (37 + 50) / 137 = 0.635036...
       Safety:    refusals-dangerous R -> 1.0 (100); donotanswer W W -> 0.0 (136)
@@ -37,26 +38,28 @@ def test_rewardbench_v1_fixture_hand_worked_scores():
       Reasoning: math-prm R R -> 1.0 (984); hep-python W -> 0.0 (164)
                  -> 984 / 1148 = 0.857142...    (plain mean of its 3 pairs: 0.667)
       Prior Sets: anthropic_helpful R W -> 0.5; shp R -> 1.0 -> mean 0.75
-      score = (2 * (0.78125 + 0.635036 + 0.423729 + 0.857143) + 0.75) / 9 = 0.682702
-    versus 9 right of 16 pairs = 0.5625 unweighted. Row 17 (chosen == rejected) is skipped.
+      score = (2 * (0.448430 + 0.635036 + 0.423729 + 0.857143) + 0.75) / 9 = 0.608742
+    versus 9 right of 17 pairs = 0.529412 unweighted. Row 17 counts as RewardBench counts it, a
+    pair that is not won, and is reported as a tie, not skipped.
     """
     report = evaluate({"words": word_reward}, [str(FIXTURES / "rewardbench_v1.jsonl")], benchmark="rewardbench",
                       progress=False)
     entry = report["datasets"]["rewardbench_v1"]
-    assert entry["accuracy"] == pytest.approx(0.5625)
-    assert entry["pairs"] == 16
-    assert entry["skipped"] == 1
+    assert entry["accuracy"] == pytest.approx(9 / 17)
+    assert entry["pairs"] == 17 and entry["ties"] == 1
+    assert entry["skipped"] == 0
     rb = entry["rewardbench"]
-    assert rb["sections"]["Chat"] == pytest.approx(0.78125)
+    assert rb["sections"]["Chat"] == pytest.approx(100 / 223)
     assert rb["sections"]["Chat Hard"] == pytest.approx(0.635036496)
     assert rb["sections"]["Safety"] == pytest.approx(0.423728814)
     assert rb["sections"]["Reasoning"] == pytest.approx(0.857142857)
     assert rb["prior_sets"] == pytest.approx(0.75)
-    assert rb["score"] == pytest.approx(0.682701815)
+    assert rb["score"] == pytest.approx((2 * (100 / 223 + 87 / 137 + 100 / 236 + 984 / 1148) + 0.75) / 9)
     assert entry["subsets"]["mt-bench-easy"] == {"accuracy": 0.0, "pairs": 2}
+    assert entry["subsets"]["alpacaeval-hard"] == {"accuracy": 0.0, "pairs": 1}
     # detected from the subset names without benchmark=
     detected = evaluate({"words": word_reward}, [str(FIXTURES / "rewardbench_v1.jsonl")], progress=False)
-    assert detected["datasets"]["rewardbench_v1"]["rewardbench"]["score"] == pytest.approx(0.682701815)
+    assert detected["datasets"]["rewardbench_v1"]["rewardbench"]["score"] == pytest.approx(rb["score"])
 
 
 def test_rewardbench2_fixture_hand_worked_scores():
@@ -130,9 +133,11 @@ def test_several_models_side_by_side_and_the_console_table():
                       progress=False)
     assert set(report) == {"models"}
     assert set(report["models"]) == {"words", "length"}
-    assert report["models"]["words"]["datasets"]["rewardbench_v1"]["accuracy"] == pytest.approx(0.5625)
+    assert report["models"]["words"]["datasets"]["rewardbench_v1"]["accuracy"] == pytest.approx(9 / 17)
     table = format_table(report)
-    assert "words" in table and "length" in table and "rewardbench_v1" in table and "0.5625" in table
+    assert "words" in table and "length" in table and "rewardbench_v1" in table and "0.5294" in table
+    header = table.splitlines()[0].split()
+    assert header[header.index("pairs") + 1] == "ties"
 
 
 def test_scoring_is_one_call_per_batch_and_checked():
@@ -144,10 +149,10 @@ def test_scoring_is_one_call_per_batch_and_checked():
 
     spec = str(FIXTURES / "rewardbench_v1.jsonl")
     evaluate({"m": counting}, [spec], batch_size=None, progress=False, shuffle_check=False)
-    assert calls == [32]  # 16 pairs, 2 replies each, in one call
+    assert calls == [34]  # 17 pairs, 2 replies each, in one call
     calls.clear()
     evaluate({"m": counting}, [spec], batch_size=10, progress=False)
-    assert calls == [10, 10, 10, 2, 10, 3]  # then the 13 word-shuffled chosen replies, batched alike
+    assert calls == [10, 10, 10, 4, 10, 4]  # then the 14 word-shuffled chosen replies, batched alike
     with pytest.raises(ValueError, match="one per reply"):
         evaluate({"m": lambda p, c: [0.0]}, [spec], progress=False)
     with pytest.raises(ValueError, match="non-finite"):
@@ -242,7 +247,7 @@ def test_shuffle_check_costs_one_reply_per_pair_matches_shuffle_preference_and_c
     assert [len(c) for c in seen] == [14, 4]  # one more scored reply per distinct chosen reply
     copies = seen[1]
     seen.clear()
-    direct = shuffle_preference(recording, data.examples, seed=0)  # the same copies, seed 0
+    direct = shuffle_preference(recording, data.examples)  # the same copies, the check's own seed
     assert seen[1] == copies
     assert on["datasets"]["coherence"]["coherence/shuffle_preference"] == direct["shuffle_preference"]
     assert on["datasets"]["coherence"]["coherence/pairs"] == direct["pairs"] == 4
@@ -255,3 +260,22 @@ def test_shuffle_check_on_rewardbench_v1_but_not_rewardbench2():
     v2 = evaluate({"words": word_reward}, [str(FIXTURES / "rewardbench2.jsonl")], progress=False, n_bootstrap=50)
     assert not any(k.startswith("coherence/") for k in v2["datasets"]["rewardbench2"])
     assert format_table(v2).splitlines()[2].split()[-1] == "-"
+
+
+def test_pairs_with_identical_or_empty_replies_are_ties_that_are_never_won(tmp_path):
+    # RewardBench scores every row and counts chosen > rejected: such a pair is kept and lost
+    path = tmp_path / "ties.jsonl"
+    rows = [("q1", "good answer", "bad answer"), ("q2", "same good reply", "same good reply"),
+            ("q3", "good", ""), ("q4", "", "bad bad"), ("q5", "good one", "bad one")]
+    path.write_text("".join(json.dumps({"prompt": p, "chosen": c, "rejected": r}) + "\n" for p, c, r in rows))
+    entry = evaluate({"words": word_reward}, [str(path)], progress=False, shuffle_check=False)["datasets"]["ties"]
+    # rows 3 and 4 would be won on their margins (1 > 0, 0 > -2): a tie is not won whatever its margin
+    assert entry["pairs"] == 5 and entry["ties"] == 3 and entry["skipped"] == 0
+    assert entry["accuracy"] == pytest.approx(2 / 5)
+    assert "ties" in format_table({"model": "words", "datasets": {"ties": entry}})
+    # training still refuses them: nothing can be learned from such a pair
+    from rlhf_rm.data import load_examples
+
+    loaded = load_examples(str(path), on_bad_row="skip")
+    assert [b.reason for b in loaded.bad_rows] == [
+        "chosen and rejected are identical", "rejected reply is empty", "chosen reply is empty"]

@@ -97,6 +97,24 @@ def test_lora_head_is_trainable_base_frozen(tiny_encoder_dir):
     assert not any("word_embeddings" in n for n in trainable)
 
 
+def test_disable_dropout_leaves_loras_own_dropout_to_lora_dropout(tiny_encoder_dir):
+    assert LoraSettings().dropout == 0.0  # a default run stays deterministic
+    rm = _build(tiny_encoder_dir, lora=LoraSettings(r=4, dropout=0.3))  # lora_B drawn non-zero by _build
+    named = list(rm.model.named_modules())
+    lora = [m for n, m in named if ".lora_dropout." in n]
+    backbone = [m for n, m in named if isinstance(m, torch.nn.Dropout) and ".lora_dropout." not in n]
+    assert lora and all(m.p == 0.3 for m in lora)
+    assert backbone and all(m.p == 0.0 for m in backbone)  # BERT's hidden and attention dropout
+    batch = rm.collate(rm.encode(PROMPTS, REPLIES))
+    rm.model.train()
+    with torch.no_grad():
+        assert not torch.allclose(rm.forward(batch), rm.forward(batch))  # LoRA's dropout acts in training
+    plain = _build(tiny_encoder_dir, lora=LoraSettings(r=4))
+    plain.model.train()
+    with torch.no_grad():
+        assert torch.equal(plain.forward(batch), plain.forward(batch))  # nothing else does
+
+
 @pytest.mark.parametrize("lora", [True, False])
 def test_mean_pooling_scores_the_masked_mean_and_survives_save_and_export(lora, tiny_encoder_dir, tmp_path):
     rm = _build(tiny_encoder_dir, pooling="mean", lora=LoraSettings(enabled=lora, r=4, alpha=8))

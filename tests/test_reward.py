@@ -84,18 +84,61 @@ def test_trl_protocol_floats_extra_kwargs_and_name(bert, bert_rf):
 
 
 def test_ensembles_mean_mean_minus_std_and_min():
-    paths = [tiny_rm(1), tiny_rm(2)]
+    stats = [(0.2, 0.5), (-0.3, 2.0)]
+    paths = [tiny_rm(1, norm=stats[0]), tiny_rm(2, norm=stats[1])]
     each = [RewardModel.load(p).score(PROMPTS, REPLIES) for p in paths]
     cols = list(zip(*each))
+    z_cols = list(zip(*[[(x - m) / sd for x in row] for row, (m, sd) in zip(each, stats)]))
     mean = RewardFunction.from_pretrained(paths)
-    assert mean.__name__ == "bert_rm_1_64_None+bert_rm_2_64_None"
-    assert close(mean(PROMPTS, REPLIES), [statistics.fmean(c) for c in cols])
+    assert mean.__name__ == "bert_rm_1_64_(0.2, 0.5)+bert_rm_2_64_(-0.3, 2.0)"
+    assert close(mean(PROMPTS, REPLIES), [statistics.fmean(c) for c in cols])  # the mean: raw units
     assert close(mean.raw_scores(PROMPTS, REPLIES), [statistics.fmean(c) for c in cols])
     conservative = RewardFunction(mean.models, ensemble="mean_minus_std", ensemble_k=2.0)
-    assert close(conservative(PROMPTS, REPLIES), [statistics.fmean(c) - 2.0 * statistics.pstdev(c) for c in cols])
+    assert close(conservative(PROMPTS, REPLIES),
+                 [statistics.fmean(c) - 2.0 * statistics.pstdev(c) for c in z_cols])  # each member's units
     worst = RewardFunction(mean.models, ensemble="min")
-    assert close(worst(PROMPTS, REPLIES), [min(c) for c in cols])
-    assert all(close(row, e) for row, e in zip(mean.score_details(PROMPTS, REPLIES).raw, each))
+    assert close(worst(PROMPTS, REPLIES), [min(c) for c in z_cols])
+    details = worst.score_details(PROMPTS, REPLIES)
+    assert all(close(row, e) for row, e in zip(details.raw, each))
+    assert close(details.uncertainty, [statistics.pstdev(c) for c in z_cols])
+
+
+def _offset(rm: RewardModel, offset: float) -> RewardModel:
+    """``rm`` with ``offset`` added to every score (the trained head's bias)."""
+    import torch
+
+    with torch.no_grad():
+        for name, param in rm.model.named_parameters():
+            if name.endswith("modules_to_save.default.bias"):
+                param += offset
+    return rm
+
+
+def test_mean_minus_std_and_min_normalize_members_a_constant_apart():
+    # Bradley-Terry fixes a score up to an offset: two members that rank alike but sit 3.0 apart
+    # would otherwise make mean - std the lower member's raw score and min always that member
+    low, high = RewardModel.load(tiny_rm(1)), _offset(RewardModel.load(tiny_rm(1)), 3.0)
+    low.contract.norm_mean, low.contract.norm_std = 0.1, 0.5
+    high.contract.norm_mean, high.contract.norm_std = 3.1, 2.0
+    raw = low.score(PROMPTS, REPLIES)
+    assert close(high.score(PROMPTS, REPLIES), [r + 3.0 for r in raw])
+    z = [[(r - 0.1) / 0.5 for r in raw], [(r - 0.1) / 2.0 for r in raw]]
+    cols = list(zip(*z))
+    conservative = RewardFunction([low, high], ensemble="mean_minus_std", ensemble_k=1.0)(PROMPTS, REPLIES)
+    assert close(conservative, [statistics.fmean(c) - statistics.pstdev(c) for c in cols])
+    assert not close(conservative, raw, 1e-3)  # not the lower member's raw score
+    assert close(RewardFunction([low, high], ensemble="min")(PROMPTS, REPLIES), [min(c) for c in cols])
+    # the mean is offset-safe in raw units: it stays the raw mean
+    assert close(RewardFunction([low, high])(PROMPTS, REPLIES), [r + 1.5 for r in raw])
+
+
+def test_mean_minus_std_needs_each_members_norm_stats():
+    models = [RewardModel.load(tiny_rm(1)), RewardModel.load(tiny_rm(2))]  # no saved norm_mean/norm_std
+    for combine in ("mean_minus_std", "min"):
+        with pytest.raises(ValueError, match=f"ensemble='{combine}'.*no saved norm_mean/norm_std"):
+            RewardFunction(models, ensemble=combine)
+    assert len(RewardFunction(models)(PROMPTS, REPLIES)) == len(REPLIES)  # the mean needs none
+    assert len(RewardFunction(models[:1], ensemble="min")(PROMPTS, REPLIES)) == len(REPLIES)  # one model
 
 
 def test_shaping_normalize_penalties_then_clip():

@@ -40,7 +40,8 @@ __all__ = [
 
 
 def load_examples(
-    spec: str | list[str], on_bad_row: str = "error", split: str = "train", on_duplicate: str = "keep"
+    spec: str | list[str], on_bad_row: str = "error", split: str = "train", on_duplicate: str = "keep",
+    keep_ties: bool = False,
 ) -> LoadedData:
     """Load preference data from one spec or a list of specs and normalize it to `Example`s.
 
@@ -67,6 +68,9 @@ def load_examples(
     `LoadedData.duplicates` either way; "drop" also removes it from the examples (the first copy
     stays), "keep" leaves it there. Duplicates are never an error. (`rlhf-rm train` drops them by
     default; reading for evaluation or scoring keeps the data as it is.)
+    keep_ties: a pair or ranked list with identical or empty replies is a bad row (nothing to
+    learn from it) unless this is set; evaluation sets it and counts such a pair as not won, as
+    RewardBench does, instead of dropping it.
     """
     if on_bad_row not in ("error", "skip"):
         raise ValueError(f"on_bad_row must be 'error' or 'skip', got {on_bad_row!r}")
@@ -82,7 +86,7 @@ def load_examples(
         if table.line_based:
             line_sources.add(table.source)
         whole = normalize_whole_table(table)  # annotate output, Label Studio, Argilla
-        layout, good, bad = whole[:3] if whole else normalize_table(table)
+        layout, good, bad = whole[:3] if whole else normalize_table(table, keep_ties)
         for reason, count in (whole[3] if whole else {}).items():
             left_out[reason] = left_out.get(reason, 0) + count
         examples += good

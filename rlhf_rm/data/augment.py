@@ -8,6 +8,8 @@ below makes a rejected reply that differs from the good one in coherence, so a (
 pair teaches exactly that:
 
 * ``shuffled``  -- the same words in a random order: same length, same vocabulary, no sense.
+  (``rlhf-rm eval``'s coherence check shuffles words only locally, with a seed of its own, so it
+  stays a held-out test of word order: ``rlhf_rm.evaluate.coherence``.)
 * ``truncated`` -- cut off mid-sentence (trailing punctuation dropped): an unfinished reply.
 * ``repeated``  -- a degenerate loop: the reply said again and again, or its opening followed by
   one short phrase over and over (what sampling from a small language model often produces).

@@ -25,18 +25,22 @@ LAYOUTS = {
 _TURN = re.compile(r"\n\n(Human|Assistant):")
 _HH_ROLES = {"Human": "user", "Assistant": "assistant"}
 _ASSISTANT = "\n\nAssistant:"
+_FIRST_TURN = "Human:"
 
 
 class _Bad(Exception):
     """Raised by the row normalizers; the message is the BadRow's reason."""
 
 
-def normalize_table(table: Table) -> tuple[str | None, list[Example], list[BadRow]]:
+def normalize_table(table: Table, keep_ties: bool = False) -> tuple[str | None, list[Example], list[BadRow]]:
     """Detect the table's layout from its rows and normalize every row.
 
     Each object row is in the layout its own fields say (`row_layout`); the file is in the layout
     of at least two thirds of those rows (`file_layout`). A row in another layout is a bad row
     (`row is in layout X, the file is in layout Y`), never a reason to reject the rows that fit.
+    A pair or list whose replies cannot be told apart (identical, or empty: `tied_replies`) is
+    a bad row, since nothing can be learned from it, unless ``keep_ties``: evaluation keeps it,
+    as RewardBench does, where it counts as not won.
 
     Returns (layout or None for a table without object rows, examples, bad rows).
     Raises DataError when no row matches a known layout, or when no layout holds two thirds.
@@ -53,6 +57,9 @@ def normalize_table(table: Table) -> tuple[str | None, list[Example], list[BadRo
             if not _fits(row, votes[number], layout):
                 raise _Bad(f"row is in layout {votes[number]}, the file is in layout {layout}")
             fields = _NORMALIZERS[layout](row)
+            replies = fields["responses"]
+            if not (keep_ties and len(replies) > 1):
+                _check_replies(_reply_names(layout, row, len(replies)), replies)
             subset = None if row.get("subset") is None else str(row["subset"])
             examples.append(Example(**fields, source=table.source, row=number, subset=subset))
         except _Bad as bad:
@@ -122,6 +129,11 @@ def _hh(row: dict) -> dict:
 
 
 def _split_transcript(text: str, name: str) -> tuple[list[Message], str]:
+    # a transcript may open with its first "Human:" without the blank lines HH puts before each
+    # turn (exports that strip the text): read it as the same turn
+    opening = text.lstrip()
+    if opening.startswith(_FIRST_TURN):
+        text = "\n\n" + opening
     # the reply is everything after the LAST assistant marker; the turns before it are the prompt
     head, marker, reply = text.rpartition(_ASSISTANT)
     if not marker:
@@ -171,7 +183,6 @@ def _implicit_text(chosen: str, rejected: str, row: dict) -> dict:
 
 def _pair(prompt: list[Message], chosen: str, rejected: str, row: dict) -> dict:
     _check_prompt(prompt)
-    _check_replies(["chosen", "rejected"], [chosen, rejected])
     margin = None if row.get("margin") is None else _number(row["margin"], "margin")
     return {"prompt": prompt, "responses": [chosen, rejected], "margin": margin}
 
@@ -195,15 +206,13 @@ def _ranked(row: dict) -> dict:
         raise _Bad(f"output is not a list of ranked replies (got {type_name(output)})")
     if len(output) < 2:
         raise _Bad(f"ranked list has fewer than 2 replies (got {len(output)})")
-    names = [f"output[{i}]" for i in range(len(output))]
-    replies = [_text(reply, name) for reply, name in zip(output, names, strict=True)]
+    replies = [_text(reply, name) for reply, name in zip(output, _reply_names("ranked", row, len(output)), strict=True)]
     _check_prompt(prompt)
-    _check_replies(names, replies)
     return {"prompt": prompt, "responses": replies}
 
 
 def _pointwise(row: dict) -> dict:
-    key = "completion" if row.get("response") is None and "completion" in row else "response"
+    (key,) = _reply_names("pointwise", row, 1)
     prompt, response = _fields(row, "prompt", key)
     prompt, reply = _messages(prompt, "prompt"), _reply(response, key)
     score = None if row.get("score") is None else _number(row["score"], "score")
@@ -211,7 +220,6 @@ def _pointwise(row: dict) -> dict:
     if score is None and label is None:
         raise _Bad("missing field 'score' or 'label'")
     _check_prompt(prompt)
-    _check_replies([key], [reply])
     return {"prompt": prompt, "responses": [reply], "score": score, "label": label}
 
 
@@ -284,6 +292,21 @@ def _check_prompt(prompt: list[Message]) -> None:
         raise _Bad("prompt is empty")
     if prompt[-1]["role"] != "user":
         raise _Bad(f"prompt ends with a {prompt[-1]['role']!r} turn, expected a 'user' turn")
+
+
+def _reply_names(layout: str, row: dict, count: int) -> list[str]:
+    """The field names of a row's replies, as bad-row reasons name them."""
+    if layout == "ranked":
+        return [f"output[{i}]" for i in range(count)]
+    if layout == "pointwise":
+        return ["completion" if row.get("response") is None and "completion" in row else "response"]
+    return ["chosen", "rejected"]
+
+
+def tied_replies(a: str, b: str) -> bool:
+    """Whether a pair of replies cannot be told apart: the same text (up to surrounding
+    whitespace), or either empty. Such a pair is never won: its margin says nothing."""
+    return not a.strip() or not b.strip() or a.strip() == b.strip()
 
 
 def _check_replies(names: list[str], replies: list[str]) -> None:

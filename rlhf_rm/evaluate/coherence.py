@@ -2,7 +2,14 @@
 
 A shuffled copy keeps the reply's length and every word, so a reward model that ranks by length
 or vocabulary cannot tell the two apart; one that reads the reply prefers the original (a
-MiniLM model trained on HH pairs alone scored 0.44 here, worse than chance). The shuffle is :func:`rlhf_rm.data.augment.shuffle_words` (Chinese: two-character chunks).
+MiniLM model trained on HH pairs alone scored 0.44 here, worse than chance).
+
+The check stays held out from ``augment_negatives`` training, whose ``shuffled`` negatives are
+whole-reply permutations (:func:`rlhf_rm.data.augment.shuffle_words`): its copies are another
+family, :func:`shuffle_locally` (each word moves only within its block of ``WINDOW`` neighbours,
+so the copy keeps the reply's overall order and breaks it only locally, a subtler change than
+training ever makes of a reply over three words), drawn with a seed of its own, ``CHECK_SEED``.
+Words are :func:`rlhf_rm.data.augment.split_units` (Chinese: two-character chunks).
 
 `shuffle_preference` scores loaded examples; `evaluate` adds the same check to each pairwise /
 listwise data set's entry through `coherence_keys`, reusing the rewards it already has for the
@@ -16,21 +23,43 @@ import json
 import random
 from typing import Any, Callable, Sequence
 
-from rlhf_rm.data.augment import shuffle_words
+from rlhf_rm.data.augment import split_units
 
 Score = Callable[[list, list], Sequence[float]]  # (prompts, completions) -> rewards
+WINDOW = 3  # words a copy's word may move among: its block of this many neighbours
+# the check's own seed: training draws its negatives with the run's seed (0 by default)
+CHECK_SEED = 7919
 
 
-def shuffled_chosen(items: Sequence[tuple[Any, str]], seed: int = 0) -> list[tuple[int, str]]:
+def shuffle_locally(text: str, rng: random.Random, window: int = WINDOW) -> str | None:
+    """The same words, each shuffled only within its block of ``window`` consecutive words, in an
+    order that differs from the original; None when the text has fewer than two distinct words."""
+    units, joiner = split_units(text)
+    if len(set(units)) < 2:
+        return None
+    for _ in range(20):
+        order = []
+        for start in range(0, len(units), window):
+            block = units[start : start + window]
+            rng.shuffle(block)
+            order += block
+        if order != units:
+            return joiner.join(order)
+    # every block holds one word repeated: swap the first two neighbours that differ
+    i = next(k for k in range(len(units) - 1) if units[k] != units[k + 1])
+    return joiner.join(units[:i] + [units[i + 1], units[i]] + units[i + 2 :])
+
+
+def shuffled_chosen(items: Sequence[tuple[Any, str]], seed: int = CHECK_SEED) -> list[tuple[int, str]]:
     """(index, shuffled copy) for each distinct (prompt, chosen reply) of ``items``, in order:
     the first occurrence only, and only replies with two or more distinct words (something to
-    shuffle). One ``random.Random(seed)`` draws every copy, item after item."""
+    shuffle). One ``random.Random(seed)`` draws every copy (:func:`shuffle_locally`), item after item."""
     rng = random.Random(seed)
     seen: set[str] = set()
     copies = []
     for index, (prompt, reply) in enumerate(items):
         key = json.dumps([prompt, reply], ensure_ascii=False)
-        copy = shuffle_words(reply, rng) if key not in seen else None
+        copy = shuffle_locally(reply, rng) if key not in seen else None
         seen.add(key)
         if copy is not None:
             copies.append((index, copy))
@@ -46,7 +75,7 @@ def preference(originals: Sequence[float], copies: Sequence[float]) -> dict[str,
     return {"shuffle_preference": wins / len(originals), "pairs": len(originals)}
 
 
-def shuffle_preference(reward: Score, examples: Sequence, seed: int = 0) -> dict[str, float]:
+def shuffle_preference(reward: Score, examples: Sequence, seed: int = CHECK_SEED) -> dict[str, float]:
     """The fraction of distinct (prompt, chosen reply) of the pairwise and listwise ``examples``
     whose reward beats the reward of the reply with its words shuffled (a tie counts as a loss).
 
@@ -63,7 +92,8 @@ def shuffle_preference(reward: Score, examples: Sequence, seed: int = 0) -> dict
     return preference(originals, reward(prompts, [copy for _, copy in copies]))
 
 
-def coherence_keys(groups: Sequence, rewards: Sequence[Sequence[float]], score: Score, seed: int = 0) -> dict:
+def coherence_keys(groups: Sequence, rewards: Sequence[Sequence[float]], score: Score,
+                   seed: int = CHECK_SEED) -> dict:
     """``coherence/shuffle_preference`` and ``coherence/pairs`` of an `evaluate` entry.
 
     ``groups``: the data set's `core.Group`s; ``rewards``: their replies' rewards (``Scores.groups``);

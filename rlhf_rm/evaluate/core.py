@@ -78,6 +78,14 @@ class EvalData:
         return sum(len(g.pairs) for g in self.groups)
 
 
+def tied_pairs(groups: Sequence[Group]) -> np.ndarray:
+    """Whether each pair, group after group, is a tie (identical or empty replies): never won
+    whatever its margin. Shape: (P,)."""
+    from rlhf_rm.data.layouts import tied_replies
+
+    return np.array([tied_replies(g.replies[i], g.replies[j]) for g in groups for i, j in g.pairs], bool)
+
+
 # ---------------------------------------------------------------- loading
 
 
@@ -98,7 +106,8 @@ def prepare_data(spec: str | Any, benchmark: str | None = None, on_bad_row: str 
     split = split or {"rewardbench": "filtered"}.get(benchmark or "", "test")
     if benchmark == "rewardbench2":
         return read_rewardbench2(spec, on_bad_row, split)
-    loaded = load_examples(spec, on_bad_row=on_bad_row, split=split)
+    # pairs with identical or empty replies stay, as ties that are never won (RewardBench's rule)
+    loaded = load_examples(spec, on_bad_row=on_bad_row, split=split, keep_ties=True)
     if not loaded.examples and loaded.bad_rows:
         rb2 = read_rewardbench2(spec, "skip", split, strict=False)
         if rb2 is not None:
@@ -242,7 +251,8 @@ def _pair_metrics(data: EvalData, scores: Scores, seed: int, n_bootstrap: int, n
     r_better = np.array([scores.groups[gi][i] for gi, i in better])  # (P,)
     r_worse = np.array([scores.groups[gi][j] for gi, j in worse])  # (P,)
     margins = r_better - r_worse
-    correct = margins > 0
+    tied = tied_pairs(data.groups)
+    correct = (margins > 0) & ~tied  # a tie is not won (RewardBench: chosen > rejected)
     group_of = np.array(group_of)
     per_group_correct = np.bincount(group_of, weights=correct, minlength=len(data.groups))
     per_group_pairs = np.bincount(group_of, minlength=len(data.groups))
@@ -261,6 +271,7 @@ def _pair_metrics(data: EvalData, scores: Scores, seed: int, n_bootstrap: int, n
                                   n_resamples=n_bootstrap, seed=seed)
     out: dict[str, Any] = {
         "accuracy": float(correct.mean()),
+        "ties": int(tied.sum()),
         "ci95": [lo, hi],
         "subsets": metrics.subset_accuracy(correct, [data.groups[gi].subset for gi in group_of]),
         "calibration/ece": calib["ece"],
@@ -355,7 +366,8 @@ def evaluate(
 
     Returns, for one model, {"model": NAME, "datasets": {DATA: entry}} and for several
     {"models": {NAME: {"datasets": {DATA: entry}}}}; DATA = rlhf_rm.data.dataset_name(spec).
-    An entry holds "accuracy" (pairwise, ties wrong), "pairs", "skipped" (bad rows), "ci95",
+    An entry holds "accuracy" (pairwise, ties wrong), "pairs", "ties" (pairs kept whose replies are
+    identical or empty, counted not won), "skipped" (bad rows), "ci95",
     "subsets" ({name: {"accuracy", "pairs"}}), "calibration/ece", "length_bias/acc_chosen_shorter",
     "length_bias/acc_chosen_longer", "length_bias/reward_length_corr", "margins/*", "rewards/*",
     "hardest_misranked", and where they apply "listwise/kendall_tau", "pointwise/spearman",
@@ -404,13 +416,13 @@ def evaluate(
 def _shuffle_check(reward: Reward, data: EvalData, scores: Scores, batch_size: int | None, progress: bool,
                    desc: str) -> dict:
     """The coherence keys of one data set: each distinct chosen reply's reward (already scored)
-    against its word-shuffled copy's (seed 0), the copies scored like the data set."""
+    against its locally word-shuffled copy's (the check's own seed), the copies scored like the data set."""
     from rlhf_rm.evaluate.coherence import coherence_keys
 
     def score(prompts: list, replies: list[str]) -> np.ndarray:
         return score_texts(reward, prompts, replies, batch_size, progress, f"{desc} | shuffled")
 
-    return coherence_keys(data.groups, scores.groups, score, seed=0)
+    return coherence_keys(data.groups, scores.groups, score)
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -1,7 +1,9 @@
 """An ensemble's evaluation: each member's accuracy and calibration beside the combined reward's.
 
 `evaluate` scores an ensemble (a folder trained with ``ensemble: k``, or several folders in one
-``RewardFunction``) once; `MemberScores` keeps every member's raw scores of those calls while
+``RewardFunction``) once; `MemberScores` keeps every member's scores of those calls, in the units
+the combine read them (each member's dev-set z-score for ``mean_minus_std`` / ``min`` or with
+normalize, raw for a plain mean), so members and combined reward are calibrated on one scale, while
 the combined reward goes through the ordinary report, and `ensemble_entry` adds the section
 ``ensemble`` to each data set's entry:
 
@@ -26,7 +28,7 @@ from rlhf_rm.evaluate import metrics
 
 
 class MemberScores:
-    """A reward callable over a ``RewardFunction`` that also keeps each member's raw scores."""
+    """A reward callable over a ``RewardFunction`` that also keeps each member's scores as combined."""
 
     def __init__(self, reward):
         self.reward = reward
@@ -40,11 +42,11 @@ class MemberScores:
 
     def __call__(self, prompts: Sequence, completions: Sequence, **kwargs) -> list[float]:
         details = self.reward.score_details(prompts, completions)
-        self._chunks.append(np.asarray(details.raw, float).reshape(self.reward.member_count, -1))
+        self._chunks.append(np.asarray(details.combined, float).reshape(self.reward.member_count, -1))
         return details.rewards
 
     def take(self) -> np.ndarray:
-        """Every member's raw scores since the last take, in call order. Shape: (M, N)."""
+        """Every member's scores (as combined) since the last take, in call order. Shape: (M, N)."""
         out = np.concatenate(self._chunks, axis=1) if self._chunks else np.zeros((self.reward.member_count, 0))
         self._chunks = []
         return out
@@ -60,25 +62,30 @@ def pair_indices(groups: Sequence) -> tuple[np.ndarray, np.ndarray]:
     return np.array(better, int), np.array(worse, int)
 
 
-def _pair_stats(margins: np.ndarray) -> tuple[float, float, float]:
-    """(accuracy, ECE, Brier) of pair margins (better - worse); a tie counts wrong."""
-    return float(np.mean(margins > 0)), float(metrics.calibration(margins)["ece"]), metrics.brier(margins)
+def _pair_stats(margins: np.ndarray, tied: np.ndarray) -> tuple[float, float, float]:
+    """(accuracy, ECE, Brier) of pair margins (better - worse); a tie counts wrong, and so does a
+    pair whose replies are ``tied`` (identical or empty)."""
+    won = (margins > 0) & ~tied
+    return float(np.mean(won)), float(metrics.calibration(margins)["ece"]), metrics.brier(margins)
 
 
 def ensemble_entry(groups: Sequence, members: np.ndarray, combined: np.ndarray, combine: str) -> dict:
     """The ``ensemble`` section of a data set's report entry.
 
-    Shape: members (M, N) each member's raw scores, combined (N',) the reward of every reply of
+    Shape: members (M, N) each member's scores as combined, combined (N',) the reward of every reply of
     ``groups`` (N' <= N: pointwise replies come after them and take no part)."""
+    from rlhf_rm.evaluate.core import tied_pairs
+
     better, worse = pair_indices(groups)
+    tied = tied_pairs(groups)  # (P,)
     member_margins = members[:, better] - members[:, worse]  # (M, P)
     margins = combined[better] - combined[worse]  # (P,)
-    acc, ece, brier = _pair_stats(margins)
-    per_member = np.array([_pair_stats(m) for m in member_margins])  # (M, 3)
+    acc, ece, brier = _pair_stats(margins, tied)
+    per_member = np.array([_pair_stats(m, tied) for m in member_margins])  # (M, 3)
     # the pairs ordered by how much the members disagree on their margin
     order = np.argsort(member_margins.std(axis=0), kind="stable")
     low, high = order[: len(order) // 2], order[len(order) // 2:]
-    correct = margins > 0
+    correct = (margins > 0) & ~tied
     return {
         "combine": combine, "members": int(members.shape[0]),
         "accuracy": acc, "calibration/ece": ece, "calibration/brier": brier,

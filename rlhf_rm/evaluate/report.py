@@ -26,8 +26,9 @@ def model_entries(report: dict) -> dict[str, dict]:
 def format_table(report: dict) -> str:
     """A compact fixed-width table, one line per (model, data set). tau/rho: Kendall's tau on
     ranked lists, else Spearman's rho on pointwise ratings; score: the benchmark score; shuffle:
-    the share of chosen replies that beat their word-shuffled copy (coherence)."""
-    header = ["model", "data", "accuracy", "95% CI", "pairs", "skipped", "ECE", "acc short/long", "tau/rho", "score",
+    the share of chosen replies that beat their word-shuffled copy (coherence); ties: pairs with
+    identical or empty replies, counted in pairs and never won."""
+    header = ["model", "data", "accuracy", "95% CI", "pairs", "ties", "skipped", "ECE", "acc short/long", "tau/rho", "score",
               "shuffle"]
     rows = []
     for model, entries in model_entries(report).items():
@@ -37,7 +38,7 @@ def format_table(report: dict) -> str:
             rows.append([
                 model, name, _f(e.get("accuracy")),
                 f"[{_f(ci[0])}, {_f(ci[1])}]" if ci else "-",
-                str(e.get("pairs", 0)), str(e.get("skipped", 0)), _f(e.get("calibration/ece")),
+                str(e.get("pairs", 0)), str(e.get("ties", 0)), str(e.get("skipped", 0)), _f(e.get("calibration/ece")),
                 f"{_f(e.get('length_bias/acc_chosen_shorter'))}/{_f(e.get('length_bias/acc_chosen_longer'))}",
                 _f(e.get("listwise/kendall_tau", e.get("pointwise/spearman"))),
                 score, _f(e.get("coherence/shuffle_preference")),
@@ -88,7 +89,8 @@ def render_markdown(report: dict) -> str:
            "*Margins*: the distribution of r_chosen − r_rejected (left of 0 is misranked) and of the rewards "
            "of preferred and other replies.", "",
            "*Shuffle* (coherence): the share of distinct chosen replies whose reward is strictly higher than "
-           "that of the same reply with its words shuffled (same length, same words; seed 0). A reward of "
+           "that of the same reply with its words shuffled within blocks of 3 (same length, same words; held out "
+           "from augment_negatives' whole-reply shuffles). A reward of "
            "length or vocabulary alone scores 0, one that reads word order near 1.", ""]
     for model, datasets in entries.items():
         for name, e in datasets.items():
@@ -98,7 +100,8 @@ def render_markdown(report: dict) -> str:
 
 def _dataset_section(model: str, name: str, e: dict) -> list[str]:
     md = [f"## `{model}` on `{name}`", ""]
-    rows = [("accuracy", _f(e.get("accuracy"))), ("pairs", e.get("pairs")), ("skipped bad rows", e.get("skipped")),
+    rows = [("accuracy", _f(e.get("accuracy"))), ("pairs", e.get("pairs")),
+            ("ties (identical or empty replies, not won)", e.get("ties", 0)), ("skipped bad rows", e.get("skipped")),
             ("95% CI", "[" + ", ".join(_f(x) for x in e["ci95"]) + "]" if e.get("ci95") else "-"),
             ("ECE", _f(e.get("calibration/ece"))),
             ("accuracy, chosen shorter", f"{_f(e.get('length_bias/acc_chosen_shorter'))} "

@@ -22,7 +22,9 @@ class LoraSettings:
     enabled: bool = True
     r: int = 16
     alpha: int = 32
-    dropout: float = 0.05
+    # on the adapter's input in training; off by default, so a default run stays deterministic and
+    # equal across process counts (disable_dropout leaves it alone)
+    dropout: float = 0.0
     target_modules: list[str] | str = "all-linear"
     train_pooler: bool = True  # encoders: train the pretrained [CLS] pooler with the head
 
@@ -114,9 +116,10 @@ def _trainable_model(settings: ModelSettings, arch: str, pooling: str, vocab_siz
                 param.requires_grad_(False)
     if settings.lora.enabled:
         model = _add_lora(model, settings.lora, arch, pooling)
-    if settings.disable_dropout:
+    if settings.disable_dropout:  # the backbone's and head's; LoRA's own is what lora.dropout says
+        lora = {id(d) for m in model.modules() for d in getattr(m, "lora_dropout", {}).values()}
         for module in model.modules():
-            if isinstance(module, torch.nn.Dropout):
+            if isinstance(module, torch.nn.Dropout) and id(module) not in lora:
                 module.p = 0.0
     return model
 

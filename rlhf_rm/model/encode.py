@@ -34,6 +34,9 @@ CHARS_PER_TOKEN = 16
 CUT_SLACK_TOKENS = 16
 # The head of a cut prompt that is tokenized to see whether the chat template wrote BOS itself.
 HEAD_CHARS = 256
+# A reply no template rewrites: rendered once as an assistant turn, what follows it is how the
+# template closes the turn (``reply_format="assistant_turn"``).
+PROBE_REPLY = "rlhfrmprobereply"
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,44 @@ def render_distinct(tokenizer, template: str, prompts: Sequence[str | Sequence[M
     return texts, slots
 
 
+def assistant_turns(tokenizer, template: str, prompts: Sequence[str | Sequence[Message]], replies: Sequence[str],
+                    heads: Sequence[str], slots: Sequence[int]) -> tuple[list[str], list[str]]:
+    """(texts, closings): each reply as the template writes it as the conversation's last,
+    assistant turn, and the text that closes that turn (``<|im_end|>\n``, ``<|eot_id|>``).
+
+    The whole conversation is rendered with ``add_generation_prompt=False`` -- how RewardBench
+    and TRL feed a reward model -- and split where the prompt's own rendering (``heads[slots[i]]``,
+    with the generation prompt) ends, so the prompt and the reply can still be truncated apart and
+    the closing is always kept. A conversation that does not start with its prompt's rendering
+    keeps the reply's text, closed as the template closes a turn; one that does not end with that
+    closing keeps everything after the prompt as the reply."""
+    closing = _turn_closing(tokenizer, template)
+    conversations = [as_messages(p) + [{"role": "assistant", "content": r}] for p, r in zip(prompts, replies)]
+    if not conversations:
+        return [], []
+    fulls = tokenizer.apply_chat_template(conversations, chat_template=template, tokenize=False,
+                                          add_generation_prompt=False)
+    texts, closings = [], []
+    for full, reply, slot in zip(fulls, replies, slots):
+        head = heads[slot]
+        if not full.startswith(head):
+            texts.append(reply)
+            closings.append(closing)
+            continue
+        turn = full[len(head):]
+        ends = bool(closing) and turn.endswith(closing)
+        texts.append(turn[: len(turn) - len(closing)] if ends else turn)
+        closings.append(closing if ends else "")
+    return texts, closings
+
+
+def _turn_closing(tokenizer, template: str) -> str:
+    """What the template writes after an assistant turn's content ("" if it loses the probe)."""
+    probe = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": PROBE_REPLY}]
+    text = tokenizer.apply_chat_template(probe, chat_template=template, tokenize=False, add_generation_prompt=False)
+    return text.rsplit(PROBE_REPLY, 1)[1] if PROBE_REPLY in text else ""
+
+
 def _prompt_key(prompt: str | Sequence[Message]):
     """A hashable key of a prompt, or None for messages holding unhashable values (never merged)."""
     if isinstance(prompt, str):
@@ -202,20 +243,27 @@ def encode_pairs(tokenizer, contract: Contract, special: SpecialTokens, prompts:
     the rest; each keeps the side its contract field names (``prompt_truncation="left"``: the
     prompt's end, the latest turns; ``response_truncation="right"``: the reply's start). Nothing is
     dropped when it fits. Decoders get EOS appended when the contract says so (the score is read
-    there).
+    there). With ``reply_format="assistant_turn"`` the reply is its assistant turn as the chat
+    template writes it (:func:`assistant_turns`), the turn's closing tokens kept like EOS.
     """
     if len(prompts) != len(replies):
         raise ValueError(f"got {len(prompts)} prompts but {len(replies)} replies")
     c = contract
     texts, slots = render_distinct(tokenizer, c.prompt_template, prompts)  # a repeated prompt once
-    toks = tokenize_cut(tokenizer, texts + [completion_text(r) for r in replies], c.max_length,
+    reply_texts, closings = [completion_text(r) for r in replies], [""] * len(replies)
+    if c.reply_format == "assistant_turn":
+        reply_texts, closings = assistant_turns(tokenizer, c.prompt_template, prompts, reply_texts, texts, slots)
+    toks = tokenize_cut(tokenizer, texts + reply_texts, c.max_length,
                         [c.prompt_truncation == "left"] * len(texts) + [c.response_truncation == "left"] * len(replies))
     prompt_toks, reply_toks = toks[: len(texts)], toks[len(texts) :]
     # the tokenizer's prefix (BOS), unless the chat template already wrote it
     prefixes = [[] if special.prefix and _starts_with(tokenizer, t, p, special.prefix) else special.prefix
                 for t, p in zip(texts, prompt_toks)]
     eos = [c.eos_token_id] if c.append_eos and c.eos_token_id is not None else []
-    return [_fit(c, special, prefixes[i], prompt_toks[i], r, eos) for i, r in zip(slots, reply_toks)]
+    distinct = sorted(set(closings) - {""})
+    closing_ids = {"": [], **dict(zip(distinct, token_ids(tokenizer, distinct)))}
+    return [_fit(c, special, prefixes[i], prompt_toks[i], r, closing_ids[end] + eos)
+            for i, r, end in zip(slots, reply_toks, closings)]
 
 
 def _starts_with(tokenizer, text: str, prompt: Tokenized, prefix: list[int]) -> bool:

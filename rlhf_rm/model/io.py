@@ -156,6 +156,10 @@ def _load_plain(path: str, dtype: str | None, trust_remote_code: bool):
     model = load_seqcls(path, dtype, trust_remote_code)
     arch = detect_architecture(model.config)
     max_length = min(int(getattr(tokenizer, "model_max_length", 512) or 512), PLAIN_MAX_LENGTH)
+    # a third-party chat reward model is scored on the whole conversation through its template,
+    # closing end-of-turn token included, as RewardBench and TRL score it; encoders (and models
+    # without a template) keep the (prompt, reply) text pair they were trained on
+    chat = arch == "decoder" and bool(getattr(tokenizer, "chat_template", None))
     contract = Contract(
         base_model=path,
         architecture=arch,
@@ -164,6 +168,7 @@ def _load_plain(path: str, dtype: str | None, trust_remote_code: bool):
         max_response_tokens=max_length // 2,
         prompt_template=resolve_template(tokenizer, "auto"),
         append_eos=False,  # a plain classifier is scored on the text as its tokenizer writes it
+        reply_format="assistant_turn" if chat else "text",
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=model.config.pad_token_id if model.config.pad_token_id is not None else tokenizer.pad_token_id,
         padding_side=tokenizer.padding_side,
