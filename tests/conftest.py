@@ -1,23 +1,22 @@
 """Shared fixtures: tiny models built from config (no hub), the ../shared folder when present,
-the GRPO recipe module, a real tokenizer a test may give a chat template."""
+the GRPO recipe module, a real tokenizer a test may give a chat template. Plain helpers (paths,
+the small preference set) live in ``support.py``, imported by tests as ``from support import ...``."""
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import sys
 from pathlib import Path
 
 import pytest
+from support import REPO, shared_path
 from tiny_models import gpt2_tokenizer, minilm_tokenizer, save_tiny, save_tiny_causal_lm
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(scope="module")
@@ -30,14 +29,6 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
-
-
-def shared_path(*parts: str) -> Path:
-    """A path under ../shared, or skip the test when ../shared is absent."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is not available (../shared is absent)")
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -87,27 +78,6 @@ def grpo_recipe():
     spec.loader.exec_module(module)
     yield module
     sys.modules.pop(spec.name, None)
-
-
-LEARNABLE = [
-    ("How do I boil an egg?", "Put the egg in boiling water for nine minutes, then cool it.", "Eggs are bad, go away."),
-    ("What is the capital of France?", "Paris is the capital of France.", "I refuse to answer questions."),
-    ("Can you help me write an email?", "Sure, tell me who it is for and what it should say.", "No. Do it yourself."),
-    ("How can I sleep better?", "Keep a regular schedule and avoid screens before bed.", "Sleep is pointless, ignore it."),
-    ("Recommend a book about space.", "Try Cosmos by Carl Sagan; it is clear and inspiring.", "Books are boring, watch nothing."),
-    ("How do I water a cactus?", "Water it deeply but rarely, letting the soil dry out between waterings.", "Stop asking me."),
-    ("What is 12 times 3?", "12 times 3 is 36.", "Who cares about numbers?"),
-    ("How do I say thank you in Spanish?", "You say gracias.", "Learn it yourself, I am busy."),
-]
-
-
-def write_pairs(path: Path, rows=LEARNABLE, repeat: int = 1) -> Path:
-    """A small TRL explicit-prompt preference JSONL."""
-    with open(path, "w", encoding="utf-8") as f:
-        for _ in range(repeat):
-            for prompt, chosen, rejected in rows:
-                f.write(json.dumps({"prompt": prompt, "chosen": chosen, "rejected": rejected}) + "\n")
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import torch
 from tiny_models import gpt2_tokenizer, minilm_tokenizer, save_tiny
+from support import SHARED
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 STORIES = SHARED / "models" / "stories260K"
 GPT2 = SHARED / "tokenizers" / "gpt2"
 

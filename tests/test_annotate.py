@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_pairs
+from support import write_pairs
 from rlhf_rm.annotate.interop import export_label_studio, label_studio_tasks
 from rlhf_rm.annotate.items import Item, item_id, load_items, shown_order
 from rlhf_rm.annotate.queue import build_queues, order_items

@@ -7,7 +7,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import write_pairs
+from support import write_pairs
 from rlhf_rm.annotate.app import AnnotateSettings, check_host, create_app, read_annotators
 from rlhf_rm.annotate.items import load_items
 from rlhf_rm.annotate.queue import build_queues

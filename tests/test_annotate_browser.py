@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LEARNABLE, write_pairs
+from support import LEARNABLE, REPO, write_pairs
 from rlhf_rm.annotate.app import create_app
 from rlhf_rm.annotate.items import load_items
 from rlhf_rm.annotate.queue import build_queues
@@ -25,7 +25,6 @@ from rlhf_rm.annotate.store import AnnotationStore
 from rlhf_rm.data import load_examples
 from rlhf_rm.serve import ServerThread, free_port
 
-REPO = Path(__file__).resolve().parents[1]
 WAIT_S = 15
 
 

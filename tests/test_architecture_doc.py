@@ -7,7 +7,7 @@ import ast
 import re
 from pathlib import Path
 
-from conftest import REPO
+from support import REPO
 
 DOC = REPO / "docs" / "ARCHITECTURE.md"
 PACKAGE = REPO / "rlhf_rm"

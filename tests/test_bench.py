@@ -14,12 +14,10 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from support import REPO, SHARED
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 TRL_VENV_PYTHON = REPO / "bench" / ".venv-trl023" / "bin" / "python"
 KEY_VALUE = re.compile(r"(?<![\w.])([a-z][a-z0-9_]*)=(\S+)")
 

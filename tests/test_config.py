@@ -1,11 +1,11 @@
-from pathlib import Path
 
 import pytest
 
 from rlhf_rm.config import ConfigError, load_config, parse_overrides
 from rlhf_rm.train import TrainConfig
+from support import REPO
 
-RECIPES = Path(__file__).resolve().parents[1] / "recipes"
+RECIPES = REPO / "recipes"
 
 
 def test_overrides_parse_types_and_nesting():

@@ -20,9 +20,9 @@ from rlhf_rm.data import (
     render_transcript,
     split_dev,
 )
+from support import SHARED
 
 FIXTURES = Path(__file__).parent / "fixtures" / "data"
-SHARED = Path(__file__).resolve().parents[2] / "shared"  # the checkout's ../shared, absent in a fresh clone
 
 
 def write_jsonl(path: Path, rows: list) -> Path:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from rlhf_rm.data import DataError, find_overlap, load_examples, split_dev
+from support import REPO
 
 
 def hh(i: int, reply: str = "Sure, here is how.") -> dict:
@@ -276,7 +277,7 @@ def test_skip_mode_trains_on_every_good_row(tiny_encoder_dir, tmp_path, capsys):
     lines += [LATIN1_ROW, json.dumps(hh(0)).encode(), json.dumps(hh(1)).encode()]  # lines 32-34
     data = tmp_path / "troubled.jsonl"
     data.write_bytes(b"\n".join(lines) + b"\n")
-    recipe = Path(__file__).resolve().parents[1] / "recipes" / "rm_tiny.yaml"
+    recipe = REPO / "recipes" / "rm_tiny.yaml"
     overrides = [f"model={tiny_encoder_dir}", f"train_data={data}", f"output_dir={tmp_path / 'o'}", "max_steps=2"]
     with pytest.raises(DataError) as info:
         train(load_config(TrainConfig, recipe, [*overrides, "on_bad_row=error"]))

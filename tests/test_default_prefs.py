@@ -6,13 +6,12 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from rlhf_rm.resources import default_prefs_path
+from support import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 EXPECTED = {"en": 835, "zh": 197}  # 600 + 150 content pairs, then coherence pairs for 60% of the prompts
 KEYS = {"prompt", "chosen", "rejected", "lang", "category"}
 CJK = re.compile(r"[\u4e00-\u9fff]")

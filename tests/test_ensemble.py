@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from helpers_reward import PROMPTS, REPLIES, tiny_rm
 
-from conftest import write_pairs
+from support import write_pairs
 from rlhf_rm.config import ConfigError, load_config
 from rlhf_rm.contract import CONTRACT_FILE, Contract
 from rlhf_rm.model import RewardModel

@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-from conftest import REPO, SHARED, write_pairs
+from support import REPO, SHARED, write_pairs
 from rlhf_rm.model import ModelSettings, build_reward_model
 
 

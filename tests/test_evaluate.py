@@ -10,9 +10,9 @@ import pytest
 
 from rlhf_rm.data import Example, LoadedData
 from rlhf_rm.evaluate import evaluate, format_table
+from support import SHARED
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eval"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 def word_reward(prompts, completions):

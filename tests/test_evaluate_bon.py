@@ -3,13 +3,12 @@
 import json
 import math
 import re
-from pathlib import Path
 
 import pytest
 
 from rlhf_rm.evaluate import bon_curve, kl_best_of_n
+from support import SHARED
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 STORIES = SHARED / "models" / "stories260K"
 
 

@@ -60,7 +60,7 @@ def test_an_unfinished_conversion_is_replaced_and_a_finished_one_kept(tmp_path):
 def test_ppo_and_the_grpo_recipe_take_the_name_too(smollm2_dir, grpo_recipe, tmp_path, one_thread):
     from helpers_reward import tiny_rm
 
-    from conftest import REPO
+    from support import REPO
     from rlhf_rm.config import load_config
     from rlhf_rm.ppo.models import build_actor_critic
 

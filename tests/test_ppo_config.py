@@ -3,7 +3,6 @@
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -11,12 +10,12 @@ from rlhf_rm.config import ConfigError
 from rlhf_rm.ppo.settings import PPOConfig, load_ppo_config
 from rlhf_rm.ppo.prompt_sets import configured_prompts, split_prompts
 from rlhf_rm.ppo.reward_source import RemoteReward, load_reward, story_positivity, word_count, words
+from support import REPO
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-REPO = Path(__file__).resolve().parents[1]
 RECIPES = sorted((REPO / "recipes").glob("ppo_*.yaml"))
 
 

@@ -8,12 +8,12 @@ import pytest
 from rlhf_rm.ppo.settings import PPOConfig, PolicyLora
 from rlhf_rm.ppo.loop import run_ppo
 from rlhf_rm.ppo.reward_source import word_count
+from support import REPO, SHARED
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 STORIES = SHARED / "models" / "stories260K"
 
 PROMPTS = ["the cat", "a dog went to the park", "once upon a time there was a", "she saw a red ball", "he was"]
@@ -122,7 +122,7 @@ def test_killed_run_resumes_to_the_same_result(tiny_lm, tmp_path):
 def test_tiny_recipe_smoke(tmp_path, monkeypatch):
     from rlhf_rm.ppo.loop import run_ppo_from_config
 
-    repo = Path(__file__).resolve().parents[1]
+    repo = REPO
     monkeypatch.chdir(repo)  # the recipe's model path is relative to the repository root
     out = run_ppo_from_config("recipes/ppo_tiny.yaml", [f"output_dir={tmp_path / 'out'}", "progress=false"])
     rows = _metrics(out)

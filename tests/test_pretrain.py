@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from conftest import write_pairs
+from support import write_pairs
 from rlhf_rm.config import load_config
 from rlhf_rm.pretrain import PretrainConfig, pretrain
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import LEARNABLE
+from support import LEARNABLE
 from helpers_reward import tiny_rm
 
 from rlhf_rm.cli import main

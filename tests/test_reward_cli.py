@@ -68,7 +68,7 @@ def test_chat_reranks_each_reply_by_the_reward(tmp_path):
     import subprocess
     import sys as _sys
 
-    from conftest import REPO, shared_path
+    from support import REPO, shared_path
     from helpers_reward import tiny_rm
 
     policy = shared_path("models", "stories260K")

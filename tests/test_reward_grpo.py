@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 from helpers_reward import STORIES, needs_shared, tiny_rm
+from support import REPO
 
-RECIPES = Path(__file__).resolve().parents[1] / "recipes"
+RECIPES = REPO / "recipes"
 
 
 def test_recipe_yaml_loads_and_names_its_command(grpo_recipe):

@@ -14,7 +14,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import LEARNABLE, REPO, shared_path, write_pairs
+from support import LEARNABLE, REPO, shared_path, write_pairs
 from rlhf_rm.config import load_config
 from rlhf_rm.model import RewardModel
 from rlhf_rm.train import TrainConfig, train

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 from huggingface_hub import constants
@@ -11,8 +10,9 @@ from huggingface_hub import constants
 from rlhf_rm.cli import main
 from rlhf_rm.cli.launch import gpu_launch_problem
 from rlhf_rm.model import resolve_model_path
+from support import REPO
 
-RECIPES = Path(__file__).resolve().parents[1] / "recipes"
+RECIPES = REPO / "recipes"
 HINT = "pass the path of an existing model folder, or a Hugging Face hub id such as 'owner/name'"
 
 
