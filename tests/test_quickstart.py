@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from rlhf_rm.cli.quickstart import cached_step, step_key
+from rlhf_rm.cli.quickstart import _ppo_scale, cached_step, step_key
 
 
 def test_cached_step_reuses_and_invalidates(tmp_path):
@@ -34,6 +34,26 @@ def test_unfinished_step_is_rerun(tmp_path):
     (folder / "half-written.bin").write_text("partial")  # killed before the stamp was written
     result, reused = cached_step(folder, {"a": 1}, lambda: {"ok": True})
     assert result == {"ok": True} and not reused and not (folder / "half-written.bin").exists()
+
+
+def test_a_brought_policy_folder_is_keyed_by_its_path_and_never_written(tmp_path):
+    folder = tmp_path / "my_policy"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"hidden_size": 576}))
+    key = step_key(folder)
+    assert key == step_key(folder) and sorted(p.name for p in folder.iterdir()) == ["config.json"]
+    other = tmp_path / "other"
+    other.mkdir()
+    assert step_key(other) != key
+
+
+def test_ppo_settings_follow_the_policy_size(tmp_path):
+    tiny, real = tmp_path / "tiny", tmp_path / "real"
+    for folder, hidden in ((tiny, 128), (real, 576)):
+        folder.mkdir()
+        (folder / "config.json").write_text(json.dumps({"hidden_size": hidden}))
+    assert "rollout_batch_size=32" in _ppo_scale(tiny)  # the tiny pretrained LM: large cheap batches
+    assert "rollout_batch_size=8" in _ppo_scale(real)  # SmolLM2-135M: small ones, dozens of updates in 5 min
 
 
 @pytest.mark.slow  # trains the quickstart's reward model: minutes on a laptop CPU

@@ -48,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("quickstart", help="the whole pipeline on the bundled data, offline on CPU")
     p.add_argument("--output-dir", default="quickstart_out", help="artifacts; finished steps are reused")
-    p.add_argument("--policy", default=None, help="a causal LM folder or hub id instead of the tiny pretrained one")
+    p.add_argument("--policy", default=None, help="a causal LM folder, hub id or offline name (smollm2-135m-instruct) "
+                   "instead of the tiny pretrained one")
     p.add_argument("--n", type=int, default=8, help="best-of-n candidates per prompt")
     p.set_defaults(run=cmd_quickstart)

@@ -56,7 +56,12 @@ def cached_step(folder: Path, config: dict[str, Any], run: Callable[[], dict[str
 
 
 def step_key(folder: Path) -> str:
-    return json.loads((folder / STAMP).read_text())["hash"]
+    """The hash a step's folder was made with; for a model folder the user brought, its path (the
+    folder is only read, never written)."""
+    stamp = folder / STAMP
+    if stamp.exists():
+        return json.loads(stamp.read_text())["hash"]
+    return config_hash({"path": str(folder.resolve())})
 
 
 # ---- the data split ----------------------------------------------------------------------
@@ -170,11 +175,10 @@ def step_ppo(out: Path, rm_dir: Path, policy_dir: Path, train_prompts: list[str]
 
     overrides = [
         f"model={policy_dir}", f"reward={rm_dir}", f"output_dir={out}", "max_new_tokens=40",
-        "total_updates=60", "rollout_batch_size=32", "num_minibatches=2", "ppo_epochs=4",
-        "learning_rate=5e-4", "lora.enabled=true", "lora.r=8", "lora.alpha=16",
+        "total_updates=60", "lora.enabled=true", "lora.r=8", "lora.alpha=16",
         "kl_coef=0.3", "kl_target=6.0", "kl_horizon=1000", "score_norm=running", "score_clip=5.0",
         "sample_every=10", "checkpoint_every=0", "eval_samples_per_prompt=2", "max_minutes=5",
-        "seed=0", "tensorboard=false", "num_threads=1",
+        "seed=0", "tensorboard=false", *_ppo_scale(policy_dir),
     ]
     import yaml
 
@@ -197,6 +201,16 @@ def step_ppo(out: Path, rm_dir: Path, policy_dir: Path, train_prompts: list[str]
                 "examples": ev.get("examples", [])[:4]}
 
     return cached_step(out, config, run)
+
+
+def _ppo_scale(policy_dir: Path) -> list[str]:
+    """Batch, epochs and step size by the policy's size: the tiny pretrained LM takes large cheap
+    batches on one thread; a real chat model (SmolLM2-135M: ~8 s an update of 8 replies on two
+    threads) takes small ones, so the 5-minute budget still holds dozens of updates."""
+    config = json.loads((policy_dir / "config.json").read_text()) if (policy_dir / "config.json").is_file() else {}
+    if config.get("hidden_size", 0) <= 256:
+        return ["rollout_batch_size=32", "num_minibatches=2", "ppo_epochs=4", "learning_rate=5e-4", "num_threads=1"]
+    return ["rollout_batch_size=8", "num_minibatches=2", "ppo_epochs=2", "learning_rate=1e-4", "num_threads=2"]
 
 
 def step_rm_report(out: Path, rm_dir: Path, heldout_file: Path) -> tuple[dict[str, Any], bool]:
@@ -265,10 +279,10 @@ def run_quickstart(output_dir: str = "quickstart_out", policy: str | None = None
     say("2/5 Policy: " + ("using " + policy if policy else
                           "a tiny causal LM (0.9M parameters) pretrained on the bundled dialogue text,"))
     if policy:
-        policy_dir = Path(policy)
-        if not (policy_dir / STAMP).exists():
-            write_json_atomic(policy_dir / STAMP, {"hash": config_hash({"path": str(policy_dir.resolve())}),
-                                                   "config": {}, "result": {}})
+        from rlhf_rm.model import resolve_model_path
+
+        policy_dir = Path(resolve_model_path(policy))  # a folder, or an offline name such as smollm2-135m-instruct
+        say(f"    ({policy_dir})\n")
     else:
         say("    the original design's unsupervised stage (next-token prediction).")
         pol, reused = step_policy(out / "policy")
