@@ -66,6 +66,9 @@ def test_known_reward_rises_while_kl_stays_bounded(tiny_lm, tmp_path):
     report = json.loads((out / "eval.json").read_text())
     assert report["tuned_reward_mean"] > report["start_reward_mean"]
     assert report["win_rate"] > 0.5
+    ex = report["examples"][0]  # the report's side by side: each reply with its reward and length
+    assert ex["start_words"] == len(ex["start"].split()) and ex["tuned_words"] == len(ex["tuned"].split())
+    assert ex["tuned_reward"] == word_count([ex["prompt"]], [ex["tuned"]], word="happy")[0]
     assert (out / "policy" / "config.json").exists()
     assert (out / "samples.jsonl").exists()
 

@@ -352,11 +352,16 @@ def write_report(out: Path, rm: dict, rr: dict, ppo: dict, rep: dict) -> None:
         f"(gain {ppo['reward_gain']:+.3f}, win rate {ppo['win_rate']:.2f}); final KL to the reference "
         f"{ppo['final_kl']:.2f} nats.", "",
         "![ppo](ppo.png)", "",
-        "| prompt | before | after |", "|---|---|---|",
-        *[f"| {e.get('prompt')} | {str(e.get('start'))[:120]} | {str(e.get('tuned'))[:120]} |".replace("\n", " ")
+        "| prompt | before PPO (reward, words) | after PPO (reward, words) |", "|---|---|---|",
+        *[f"| {e.get('prompt')} | {str(e.get('start'))[:120]} ({_num(e.get('start_reward'))}, {e.get('start_words', '?')}) "
+          f"| {str(e.get('tuned'))[:120]} ({_num(e.get('tuned_reward'))}, {e.get('tuned_words', '?')}) |".replace("\n", " ")
           for e in ppo["examples"]], "",
     ]
     (report / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _num(value: float | None) -> str:
+    return "?" if value is None else f"{value:+.2f}"
 
 
 if __name__ == "__main__":

@@ -63,7 +63,8 @@ def evaluate_policy(
         "win_rate": wins / n,
         "ties": sum(t == s for t, s in zip(tuned_scores, start_scores)) / n,
         "examples": [
-            {"prompt": p.prompt, "start": s, "tuned": t}
-            for p, s, t in list(zip(batch, start, tuned))[: min(4, n)]
+            {"prompt": p.prompt, "start": s, "tuned": t, "start_reward": sr, "tuned_reward": tr,
+             "start_words": len(s.split()), "tuned_words": len(t.split())}
+            for p, s, t, sr, tr in list(zip(batch, start, tuned, start_scores, tuned_scores))[: min(4, n)]
         ],
     }
