@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from rlhf_rm.cli.quickstart import _ppo_scale, cached_step, step_key
+from rlhf_rm.cli.quickstart import _ppo_scale, _side_by_side, cached_step, step_key
 
 
 def test_cached_step_reuses_and_invalidates(tmp_path):
@@ -54,6 +54,17 @@ def test_ppo_settings_follow_the_policy_size(tmp_path):
         (folder / "config.json").write_text(json.dumps({"hidden_size": hidden}))
     assert "rollout_batch_size=32" in _ppo_scale(tiny)  # the tiny pretrained LM: large cheap batches
     assert "rollout_batch_size=8" in _ppo_scale(real)  # SmolLM2-135M: small ones, dozens of updates in 5 min
+
+
+def test_the_report_puts_three_replies_per_held_out_prompt_side_by_side():
+    rr = {"n": 8, "examples": [{"prompt": "Hi?", "best": "Hello! How can I help?", "best_score": 2.5},
+                               {"prompt": "Only reranked", "best": "x", "best_score": 0.0}]}
+    ppo = {"examples": [{"prompt": "Hi?", "start": "hi hi | hi", "start_reward": -1.0,
+                         "tuned": "Hello there.", "tuned_reward": 1.25}]}
+    lines = _side_by_side(rr, ppo)
+    assert "| Hi? | hi hi / hi (-1.00) | Hello! How can I help? (+2.50) | Hello there. (+1.25) |" in lines
+    assert not any("Only reranked" in line for line in lines)  # no PPO sample for it: no row
+    assert _side_by_side(rr, {"examples": []}) == []
 
 
 @pytest.mark.slow  # trains the quickstart's reward model: minutes on a laptop CPU

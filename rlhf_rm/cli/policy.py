@@ -48,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("quickstart", help="the whole pipeline on the bundled data, offline on CPU")
     p.add_argument("--output-dir", default="quickstart_out", help="artifacts; finished steps are reused")
-    p.add_argument("--policy", default=None, help="a causal LM folder, hub id or offline name (smollm2-135m-instruct) "
-                   "instead of the tiny pretrained one")
+    p.add_argument("--policy", default="smollm2-135m-instruct",
+                   help="the policy to steer: SmolLM2-135M-Instruct (offline, the default), 'tiny' (a 0.9M-parameter "
+                        "LM pretrained here on the bundled dialogue text), or any causal LM folder or hub id")
     p.add_argument("--n", type=int, default=8, help="best-of-n candidates per prompt")
     p.set_defaults(run=cmd_quickstart)

@@ -1,15 +1,17 @@
 """``rlhf-rm quickstart``: the whole idea on a laptop CPU, offline, in a few minutes.
 
 1. a reward model (MiniLM-L6 + LoRA) learns from the bundled English/Chinese preference pairs;
-2. a small policy is prepared by pretraining a tiny causal LM on the bundled dialogue text
-   (the original design's unsupervised stage), unless ``--policy`` names one;
+2. the policy: SmolLM2-135M-Instruct, a real chat model shipped offline in a pip package
+   (``smollm2-135m-instruct``, converted once from its GGUF); ``--policy tiny`` pretrains a tiny
+   causal LM on the bundled dialogue text instead (the original design's unsupervised stage), and
+   ``--policy`` takes any other causal LM folder or hub id;
 3. best-of-n: the policy's sampled replies are reranked by the reward model;
 4. PPO steers the policy with the reward model;
 5. a report folder (Markdown + plots) gathers it all.
 
 Best-of-n and PPO give the policy the same prompt text (``rlhf_rm.policy.render_prompt``): the
-pretrained policy's chat template turns each one-turn prompt into ``User: ...\n\nAssistant:``,
-the transcript form it was pretrained on.
+policy's chat template (SmolLM2's ChatML; the tiny policy's turns each one-turn prompt into
+``User: ...\n\nAssistant:``, the transcript form it was pretrained on).
 
 Each step writes its artifacts under ``--output-dir`` with a hash of its configuration (which
 includes the hashes of the steps it builds on); a second run reuses every unchanged step.
@@ -263,7 +265,11 @@ def write_pairs_file(examples, path: Path) -> Path:
     return path
 
 
-def run_quickstart(output_dir: str = "quickstart_out", policy: str | None = None, n: int = 8) -> dict[str, Any]:
+DEFAULT_POLICY = "smollm2-135m-instruct"
+TINY_POLICY = "tiny"  # --policy tiny: pretrain the 0.9M-parameter LM here
+
+
+def run_quickstart(output_dir: str = "quickstart_out", policy: str = DEFAULT_POLICY, n: int = 8) -> dict[str, Any]:
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
@@ -276,9 +282,9 @@ def run_quickstart(output_dir: str = "quickstart_out", policy: str | None = None
     say(f"    {'reused' if reused else 'trained'}: {rm['train_pairs']} training pairs; accuracy on "
         f"{rm['heldout_pairs']} held-out pairs = {rm['heldout_accuracy']:.3f} (chance 0.5)\n")
 
-    say("2/5 Policy: " + ("using " + policy if policy else
+    say("2/5 Policy: " + ("using " + policy if policy != TINY_POLICY else
                           "a tiny causal LM (0.9M parameters) pretrained on the bundled dialogue text,"))
-    if policy:
+    if policy != TINY_POLICY:
         from rlhf_rm.model import resolve_model_path
 
         policy_dir = Path(resolve_model_path(policy))  # a folder, or an offline name such as smollm2-135m-instruct
@@ -357,7 +363,23 @@ def write_report(out: Path, rm: dict, rr: dict, ppo: dict, rep: dict) -> None:
           f"| {str(e.get('tuned'))[:120]} ({_num(e.get('tuned_reward'))}, {e.get('tuned_words', '?')}) |".replace("\n", " ")
           for e in ppo["examples"]], "",
     ]
+    lines += _side_by_side(rr, ppo)
     (report / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _side_by_side(rr: dict, ppo: dict) -> list[str]:
+    """Held-out prompts with three replies each: the base policy's sample, the best of n, and the
+    PPO policy's sample, each with its reward."""
+    best = {str(e["prompt"]): e for e in rr["examples"]}
+    rows = [(e, best[str(e.get("prompt"))]) for e in ppo["examples"] if str(e.get("prompt")) in best]
+    if not rows:
+        return []
+    cell = lambda text, score: f"{str(text)[:160]} ({_num(score)})".replace("\n", " ").replace("|", "/")  # noqa: E731
+    return ["## 4. Side by side", "", "The same held-out prompts: a sample of the base policy, the best of "
+            f"{rr['n']} of its samples, and a sample of the PPO policy (reward in brackets).", "",
+            "| prompt | base policy | best of n | after PPO |", "|---|---|---|---|",
+            *[f"| {p.get('prompt')} | {cell(p.get('start'), p.get('start_reward'))} | "
+              f"{cell(b['best'], b['best_score'])} | {cell(p.get('tuned'), p.get('tuned_reward'))} |" for p, b in rows], ""]
 
 
 def _num(value: float | None) -> str:
