@@ -34,6 +34,7 @@ import torch
 
 from rlhf_rm.contract import ROLES_TEMPLATE
 from rlhf_rm.model import as_messages
+from rlhf_rm.model.score import unwrap
 from rlhf_rm.types import Message, Prompt
 
 # the one rendering of a conversation for a tokenizer without a chat template (see above)
@@ -218,7 +219,7 @@ def stop_token_ids(tokenizer, extra: Sequence[int] = (), model=None) -> list[int
 
 def model_eos_ids(model) -> list[int]:
     """The EOS ids in a model's generation config, else its config; none for ``None``."""
-    owner = model.get_base_model() if hasattr(model, "get_base_model") else model
+    owner = unwrap(model)
     for source in (getattr(owner, "generation_config", None), getattr(owner, "config", None)):
         eos = getattr(source, "eos_token_id", None)
         if eos is not None:
@@ -278,7 +279,7 @@ def generate_new_tokens(model, input_ids: torch.Tensor, attention_mask: torch.Te
     """
     from transformers import GenerationConfig
 
-    owner = model.get_base_model() if hasattr(model, "get_base_model") else model  # a peft model's HF model
+    owner = unwrap(model)  # a peft model's HF model
     saved = owner.generation_config
     owner.generation_config = GenerationConfig()  # the library's defaults, which add no processor
     try:

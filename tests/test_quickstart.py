@@ -54,6 +54,7 @@ def test_ppo_settings_follow_the_policy_size(tmp_path):
         (folder / "config.json").write_text(json.dumps({"hidden_size": hidden}))
     assert "rollout_batch_size=32" in _ppo_scale(tiny)  # the tiny pretrained LM: large cheap batches
     assert "rollout_batch_size=8" in _ppo_scale(real)  # SmolLM2-135M: small ones, dozens of updates in 5 min
+    assert "rollout_batch_size=8" in _ppo_scale(tmp_path / "owner" / "hub-model")  # no local config: not tiny
 
 
 def test_the_report_puts_three_replies_per_held_out_prompt_side_by_side():

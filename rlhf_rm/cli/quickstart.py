@@ -210,7 +210,7 @@ def _ppo_scale(policy_dir: Path) -> list[str]:
     batches on one thread; a real chat model (SmolLM2-135M: ~8 s an update of 8 replies on two
     threads) takes small ones, so the 5-minute budget still holds dozens of updates."""
     config = json.loads((policy_dir / "config.json").read_text()) if (policy_dir / "config.json").is_file() else {}
-    if config.get("hidden_size", 0) <= 256:
+    if config.get("hidden_size", 1 << 30) <= 256:  # a hub id (no local config): take it for a real model
         return ["rollout_batch_size=32", "num_minibatches=2", "ppo_epochs=4", "learning_rate=5e-4", "num_threads=1"]
     return ["rollout_batch_size=8", "num_minibatches=2", "ppo_epochs=2", "learning_rate=1e-4", "num_threads=2"]
 
