@@ -300,12 +300,6 @@ def reply_mask(response_ids: torch.Tensor, stop_token_ids: Sequence[int]) -> tup
     return (before == 0).float(), is_stop.any(dim=1)
 
 
-def decode_replies(tokenizer, response_ids: torch.Tensor, stop_token_ids: Sequence[int]) -> list[str]:
-    """Each reply's text before its first stop token. Shape: response_ids (B, R)."""
-    mask, _ = reply_mask(response_ids, stop_token_ids)
-    return _masked_texts(tokenizer, response_ids, mask, stop_token_ids)
-
-
 # a template-less policy answering role-tagged turns may go on to write the user's next turn
 ROLE_STOP_STRINGS = ("\nUser:",)
 

@@ -19,7 +19,7 @@ import torch
 from rlhf_rm.policy import (
     FALLBACK_TEMPLATE,
     Sampling,
-    decode_replies,
+    cut_replies,
     encode_prompt,
     load_policy,
     render_prompt,
@@ -263,7 +263,7 @@ def test_replies_are_cut_before_the_first_stop_token(policies, monkeypatch):
     ids = torch.tensor([[a, stop_extra, b], [a, b, c]])
     mask, ended = reply_mask(ids, [stop_extra])
     assert mask.tolist() == [[1, 1, 0], [1, 1, 1]] and ended.tolist() == [True, False]  # the stop is in the mask
-    assert decode_replies(tok, ids, [stop_extra]) == ["cat", "cat sat down"]  # the text is not
+    assert cut_replies(tok, ids, [stop_extra]).texts == ["cat", "cat sat down"]  # the text is not
 
 
 def test_sampling_refuses_n_greedy_copies_and_no_stop(policies):
